@@ -1,0 +1,3 @@
+from eventsys import create_app
+
+app = create_app()

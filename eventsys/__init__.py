@@ -1,0 +1,85 @@
+"""eventsys: conference management for academic meetings and science-and-technology forums."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from eventsys.config import load_config
+
+# Absolute, so `flask db ...` works from any working directory.
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application: config, then extensions, blueprints, error handlers and commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    load_config(app, test_config)
+    app.json.ensure_ascii = False  # Chinese stays readable in the API's answers
+    app.json.sort_keys = False
+    register_extensions(app)
+    register_blueprints(app)
+    from eventsys.web import register_errorhandlers, register_template_helpers
+
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsys import models  # noqa: F401  (every model registered before use)
+    from eventsys.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from eventsys.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories="translations",
+    )
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from eventsys.auth.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    login_manager.localize_callback = None
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsys.api.views import bp as api_bp
+    from eventsys.auth.views import bp as auth_bp
+    from eventsys.conferences.views import bp as conferences_bp
+    from eventsys.conferences.views import public_bp
+    from eventsys.extensions import csrf
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(conferences_bp)
+    app.register_blueprint(public_bp)
+    # The API authenticates with bearer tokens, never with the session cookie, so a forged
+    # cross-site request carries no credentials and CSRF tokens have nothing to protect.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from eventsys.auth.cli import register as register_auth
+    from eventsys.conferences.cli import register as register_conferences
+
+    register_auth(app)
+    register_conferences(app)

@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from eventsys.auth.models import ROLES
+
+ROLE_LABELS = {"organizer": _l("Organizer"), "staff": _l("Staff"), "checkin": _l("Check-in")}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in reversed(ROLES)])
+    password = PasswordField(
+        _l("Initial password (only for a new account)"),
+        validators=[Optional(), Length(min=8, max=200)],
+    )

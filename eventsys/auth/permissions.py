@@ -1,0 +1,107 @@
+"""The one permission check every page and API endpoint goes through."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import abort, g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from eventsys.auth.services import resolve_api_token, role_allows, role_for
+from eventsys.conferences.models import Conference
+from eventsys.db_types import utcnow
+from eventsys.errors import Forbidden, NotFound, Unauthorized
+from eventsys.extensions import db, login_manager
+
+
+def get_conference_or_404(slug: str) -> Conference:
+    conference = db.session.execute(
+        select(Conference).where(Conference.slug == slug)
+    ).scalar_one_or_none()
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def conference_view(role: str | None):
+    """Decorate a page whose URL has ``<slug>``: loads the conference as ``conference`` and,
+    when ``role`` is given, requires a signed-in user with at least that role in it."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(slug: str, **kwargs):
+            conference = get_conference_or_404(slug)
+            if role is not None:
+                if not current_user.is_authenticated:
+                    return login_manager.unauthorized()
+                have = role_for(current_user, conference)
+                if not role_allows(have, role):
+                    abort(403, description=_("Your role in this conference does not allow this."))
+                g.conference_role = have
+            g.conference = conference
+            return view(conference=conference, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(**kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403, description=_("Only site administrators may do this."))
+        return view(**kwargs)
+
+    return wrapper
+
+
+def api_conference(role: str | None, optional: bool = False):
+    """Decorate an API endpoint whose URL has ``<slug>``.
+
+    ``role`` None: public. Otherwise a bearer token for this very conference with at least
+    that role is needed; with ``optional`` a request without a token is served as public, so
+    endpoints like registration can give staff more while staying open to everyone.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(slug: str, **kwargs):
+            conference = db.session.execute(
+                select(Conference).where(Conference.slug == slug)
+            ).scalar_one_or_none()
+            if conference is None:
+                raise NotFound(f"No conference with slug {slug!r}.")
+            g.api_token = None
+            g.api_role = None
+            header = request.headers.get("Authorization", "")
+            if role is not None and (header or not optional):
+                scheme, _sep, token_text = header.partition(" ")
+                if scheme.lower() != "bearer" or not token_text.strip():
+                    raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+                token = resolve_api_token(token_text.strip())
+                if token is None:
+                    raise Unauthorized("The API token is unknown or revoked.")
+                if token.conference_id != conference.id:
+                    raise Forbidden("This API token belongs to another conference.")
+                if not role_allows(token.role, role):
+                    raise Forbidden(
+                        f"This endpoint needs the {role} role; the token has {token.role}."
+                    )
+                # A write per request would make every gate contend on the token row.
+                now = utcnow()
+                if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+                    token.last_used_at = now
+                g.api_token = token
+                g.api_role = token.role
+            g.conference = conference
+            return view(conference=conference, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,210 @@
+"""Accounts, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
+from eventsys.conferences.models import Conference
+from eventsys.db_types import utcnow
+from eventsys.errors import Conflict, NotFound, ValidationError
+from eventsys.extensions import db
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "esk_"
+# A hash that costs as much to check as a real one, so unknown e-mails take as long as wrong
+# passwords and do not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-password-" + secrets.token_hex(8))
+
+
+def normalize_email(email: str) -> str:
+    """Check an e-mail address's form and return it lower-cased."""
+    try:
+        info = validate_email((email or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(
+            _("Invalid e-mail address: %(exc)s", exc=exc), {"email": str(exc)}
+        ) from exc
+    return info.normalized.lower()
+
+
+def find_user(email: str) -> User | None:
+    email = (email or "").strip().lower()
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == email)
+    ).scalar_one_or_none()
+
+
+def create_user(email: str, password: str, name: str = "", is_admin: bool = False) -> User:
+    """Create a login; refuses a taken e-mail or a short password."""
+    email = normalize_email(email)
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _(
+                "Password must have at least %(min_password_length)s characters.",
+                min_password_length=MIN_PASSWORD_LENGTH,
+            ),
+            {"password": "too short"},
+        )
+    if find_user(email):
+        raise Conflict(
+            _("A user with e-mail %(email)s already exists.", email=email), {"email": "taken"}
+        )
+    user = User(
+        email=email,
+        name=(name or "").strip()[:100],
+        password_hash=generate_password_hash(password),
+        is_admin=is_admin,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _(
+                "Password must have at least %(min_password_length)s characters.",
+                min_password_length=MIN_PASSWORD_LENGTH,
+            ),
+            {"password": "too short"},
+        )
+    user.password_hash = generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
+        return None
+    return user
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(
+            _(
+                "Unknown role %(role)s; use one of %(join_roles)s.",
+                role=role,
+                join_roles=", ".join(ROLES),
+            ),
+            {"role": "unknown"},
+        )
+    return role
+
+
+def role_for(user: User | None, conference: Conference) -> str | None:
+    """The user's role in the conference; site admins act as organizers everywhere."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_admin:
+        return "organizer"
+    return db.session.execute(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.conference_id == conference.id
+        )
+    ).scalar_one_or_none()
+
+
+def role_allows(have: str | None, need: str) -> bool:
+    """checkin < staff < organizer: a higher role may do what a lower one may."""
+    return have is not None and ROLE_RANK[have] >= ROLE_RANK[need]
+
+
+def set_membership(conference: Conference, user: User, role: str) -> Membership:
+    """Give the user this role in the conference (replacing an earlier one)."""
+    check_role(role)
+    membership = db.session.execute(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.conference_id == conference.id
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(user=user, conference_id=conference.id, role=role)
+        db.session.add(membership)
+    else:
+        membership.role = role
+    db.session.flush()
+    return membership
+
+
+def remove_membership(conference: Conference, membership_id: int) -> None:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.conference_id != conference.id:
+        raise NotFound(_("No such member."))
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def list_memberships(conference: Conference) -> list[Membership]:
+    return list(
+        db.session.execute(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.conference_id == conference.id)
+            .order_by(Membership.role.desc(), User.email)
+        ).scalars()
+    )
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(
+    user: User, conference: Conference, role: str, label: str = ""
+) -> tuple[ApiToken, str]:
+    """A new token; returns the row and the token text, which is not stored and shown once."""
+    check_role(role)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        token_hash=_hash_token(token),
+        prefix=token[: len(TOKEN_PREFIX) + 6],
+        user=user,
+        conference_id=conference.id,
+        role=role,
+        label=label[:100],
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def resolve_api_token(token: str) -> ApiToken | None:
+    """The live token row for this text, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    return row
+
+
+def revoke_api_token(conference: Conference, token_id: int) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.conference_id != conference.id:
+        raise NotFound(_("No such token."))
+    row.revoked_at = utcnow()
+    db.session.flush()
+
+
+def list_api_tokens(conference: Conference) -> list[ApiToken]:
+    return list(
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.conference_id == conference.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        ).scalars()
+    )

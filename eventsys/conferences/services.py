@@ -1,0 +1,272 @@
+"""Setting up a conference: its own fields and the parts listed under it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.errors import Conflict, NotFound, ValidationError
+from eventsys.extensions import db
+from eventsys.schedule.models import ScheduleSession
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_CAPACITY = 1_000_000
+
+
+def get_conference(slug: str) -> Conference:
+    conference = db.session.execute(
+        select(Conference).where(Conference.slug == slug)
+    ).scalar_one_or_none()
+    if conference is None:
+        raise NotFound(_("No conference with slug %(slug)s.", slug=slug), {"slug": "unknown"})
+    return conference
+
+
+def list_conferences() -> list[Conference]:
+    return list(
+        db.session.execute(
+            select(Conference).order_by(Conference.starts_on.desc(), Conference.id.desc())
+        ).scalars()
+    )
+
+
+def check_slug(slug: str) -> str:
+    slug = (slug or "").strip()
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            _("The slug must be 2-64 characters: lower-case letters, digits and dashes."),
+            {"slug": "invalid"},
+        )
+    return slug
+
+
+def check_code(code: str, field: str = "code") -> str:
+    code = (code or "").strip()
+    if not CODE_RE.match(code):
+        raise ValidationError(
+            _(
+                "%(field)s: 1-64 characters, letters, digits, '-', '_' or '.', starting with a "
+                "letter or digit.",
+                field=field,
+            ),
+            {field: "invalid"},
+        )
+    return code
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("Unknown time zone %(name)s; use an IANA name such as Asia/Shanghai.", name=name),
+            {"timezone": "unknown"},
+        ) from None
+    return name
+
+
+def check_capacity(value: Any, field: str = "capacity") -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CAPACITY:
+        raise ValidationError(
+            _(
+                "%(field)s: a whole number from 0 to %(max_capacity)s, or empty for no limit.",
+                field=field,
+                max_capacity=MAX_CAPACITY,
+            ),
+            {field: "invalid"},
+        )
+    return value
+
+
+@dataclass
+class ConferenceFields:
+    """The conference's own fields as an organizer edits them."""
+
+    slug: str
+    title: str
+    starts_on: date
+    ends_on: date
+    title_en: str = ""
+    timezone: str = "Asia/Shanghai"
+    venue: str = ""
+    venue_en: str = ""
+    description: str = ""
+    capacity: int | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+
+
+def _check_fields(fields: ConferenceFields) -> None:
+    errors = {}
+    if not fields.title.strip():
+        errors["title"] = "required"
+    if len(fields.title) > 200 or len(fields.title_en) > 200:
+        errors["title"] = "at most 200 characters"
+    if fields.ends_on < fields.starts_on:
+        errors["ends_on"] = "before the start date"
+    if (
+        fields.registration_opens_at
+        and fields.registration_closes_at
+        and fields.registration_closes_at <= fields.registration_opens_at
+    ):
+        errors["registration_closes_at"] = "not after the opening time"
+    if errors:
+        field, reason = next(iter(errors.items()))
+        raise ValidationError(_("%(field)s: %(reason)s.", field=field, reason=reason), errors)
+    check_timezone(fields.timezone)
+    check_capacity(fields.capacity)
+
+
+def create_conference(fields: ConferenceFields) -> Conference:
+    """A new conference; refuses a taken slug."""
+    fields.slug = check_slug(fields.slug)
+    _check_fields(fields)
+    if db.session.execute(
+        select(Conference.id).where(Conference.slug == fields.slug)
+    ).scalar_one_or_none():
+        raise Conflict(
+            _("A conference with slug %(slug)s already exists.", slug=fields.slug),
+            {"slug": "taken"},
+        )
+    conference = Conference(**vars(fields))
+    db.session.add(conference)
+    db.session.flush()
+    return conference
+
+
+def update_conference(conference: Conference, fields: ConferenceFields) -> Conference:
+    """Change the conference's own fields; the slug stays (links and QR codes use it)."""
+    fields.slug = conference.slug
+    _check_fields(fields)
+    for key, value in vars(fields).items():
+        setattr(conference, key, value)
+    db.session.flush()
+    return conference
+
+
+# The parts an organizer lists under a conference, by the name used in URLs and JSON.
+PARTS: dict[str, type] = {
+    "categories": Category,
+    "forums": Forum,
+    "rooms": Room,
+    "checkin_lists": CheckinList,
+}
+
+
+def part_model(kind: str) -> type:
+    try:
+        return PARTS[kind]
+    except KeyError:
+        raise NotFound(_("Unknown kind %(kind)s.", kind=kind)) from None
+
+
+def get_part(conference: Conference, kind: str, part_id: int):
+    model = part_model(kind)
+    part = db.session.get(model, part_id)
+    if part is None or part.conference_id != conference.id:
+        raise NotFound(_("Not found in this conference."))
+    return part
+
+
+def find_part(conference: Conference, kind: str, code: str):
+    model = part_model(kind)
+    return db.session.execute(
+        select(model).where(model.conference_id == conference.id, model.code == code)
+    ).scalar_one_or_none()
+
+
+def save_part(conference: Conference, kind: str, values: dict[str, Any], part=None):
+    """Create (``part`` None) or update a category, forum, room or check-in list.
+
+    ``values`` holds the model's columns by name; ``session`` for a check-in list is a
+    session code or None.
+    """
+    model = part_model(kind)
+    values = dict(values)
+    values["code"] = check_code(values.get("code", ""))
+    values["name"] = (values.get("name") or "").strip()
+    if not values["name"] or len(values["name"]) > 200:
+        raise ValidationError(_("name: required, at most 200 characters."), {"name": "invalid"})
+    if "capacity" in values:
+        values["capacity"] = check_capacity(values["capacity"])
+    clash = find_part(conference, kind, values["code"])
+    if clash is not None and clash is not part:
+        raise Conflict(
+            _("The code %(code)s is already used in this conference.", code=values["code"]),
+            {"code": "taken"},
+        )
+    if kind == "checkin_lists" and "session" in values:
+        session_code = values.pop("session")
+        values["session_id"] = None
+        if session_code:
+            session = db.session.execute(
+                select(ScheduleSession).where(
+                    ScheduleSession.conference_id == conference.id,
+                    ScheduleSession.code == session_code,
+                )
+            ).scalar_one_or_none()
+            if session is None:
+                raise ValidationError(
+                    _("session: no session with code %(session_code)s.", session_code=session_code),
+                    {"session": "unknown"},
+                )
+            values["session_id"] = session.id
+    if part is None:
+        position = db.session.execute(
+            select(func.coalesce(func.max(model.position), 0)).where(
+                model.conference_id == conference.id
+            )
+        ).scalar_one()
+        part = model(conference_id=conference.id, position=position + 1)
+        db.session.add(part)
+    for key, value in values.items():
+        setattr(part, key, value)
+    db.session.flush()
+    return part
+
+
+# Checks that refuse to delete a part still in use, registered by the domains that use them
+# (registration registers one for categories), so this module needs no import of theirs.
+_DELETE_GUARDS: dict[str, list] = {kind: [] for kind in PARTS}
+
+
+def register_delete_guard(kind: str, guard) -> None:
+    """``guard(part)`` returns a reason the part cannot go, or None."""
+    _DELETE_GUARDS[kind].append(guard)
+
+
+def delete_part(conference: Conference, kind: str, part_id: int) -> None:
+    part = get_part(conference, kind, part_id)
+    for guard in _DELETE_GUARDS[kind]:
+        reason = guard(part)
+        if reason:
+            raise Conflict(reason)
+    db.session.delete(part)
+    db.session.flush()
+
+
+def _sessions_using(column, part) -> str | None:
+    count = db.session.execute(
+        select(func.count()).select_from(ScheduleSession).where(column == part.id)
+    ).scalar_one()
+    if count:
+        return _(
+            "%(name)s is used by %(count)s session(s) of the timetable; move them first.",
+            name=part.name,
+            count=count,
+        )
+    return None
+
+
+register_delete_guard("rooms", lambda room: _sessions_using(ScheduleSession.room_id, room))
+register_delete_guard("forums", lambda forum: _sessions_using(ScheduleSession.forum_id, forum))

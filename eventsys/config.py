@@ -1,0 +1,81 @@
+"""Settings: defaults, then the instance folder's config.py, then EVENTSYS_* variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh_CN", "en"],
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "EVENTSYS_BASE_URL": None,
+    "MAIL_OUTBOX": None,
+}
+
+# Environment variables read at start-up: name -> config key.
+ENVIRONMENT = {
+    "EVENTSYS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "EVENTSYS_SECRET_KEY": "SECRET_KEY",
+    "EVENTSYS_REDIS_URL": "REDIS_URL",
+    "EVENTSYS_BASE_URL": "EVENTSYS_BASE_URL",
+    "EVENTSYS_SMTP_URL": "SMTP_URL",
+    "EVENTSYS_MAIL_FROM": "MAIL_FROM",
+    "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+}
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, instance/config.py and the environment (or tests)."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventsys.db'}"
+    app.config["MAIL_OUTBOX"] = str(instance / "outbox")
+
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for variable, key in ENVIRONMENT.items():
+            value = os.environ.get(variable)
+            if value:
+                app.config[key] = value
+    else:
+        app.config.from_mapping(test_config)
+
+    if isinstance(app.config.get("SESSION_COOKIE_SECURE"), str):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"] in ("1", "true")
+
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        # SQLite serialises writers; give a waiting writer time instead of failing at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing or app.config.get("TESTING"):
+            import secrets
+
+            app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        else:
+            app.config["SECRET_KEY"] = None
+            app.config["SECRET_KEY_MISSING"] = True

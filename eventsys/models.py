@@ -1,0 +1,20 @@
+"""Every domain's models, imported in one place so Alembic and the app see them all."""
+
+from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
+from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.schedule.models import ScheduleSession, SessionSpeaker
+
+__all__ = [
+    "ROLES",
+    "ROLE_RANK",
+    "ApiToken",
+    "Category",
+    "CheckinList",
+    "Conference",
+    "Forum",
+    "Membership",
+    "Room",
+    "ScheduleSession",
+    "SessionSpeaker",
+    "User",
+]

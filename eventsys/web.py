@@ -1,0 +1,110 @@
+"""Error pages, JSON errors for the API, and helpers every template may use."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from eventsys.errors import DomainError
+from eventsys.extensions import db
+from eventsys.i18n import date_range, local_datetime, localized, long_date
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error.to_dict()), error.status
+        return render_template(
+            "errors/error.html", status=error.status, message=error.message
+        ), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _(
+            "The form expired or was sent from another site. Go back, reload the page and "
+            "try again."
+        )
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        status = error.code or 500
+        if _wants_json():
+            body = {"error": ERROR_CODES.get(status, "error"), "message": error.description}
+            response = jsonify(body)
+            response.status_code = status
+            if status == 429:
+                response.headers.update(
+                    error.get_headers() if hasattr(error, "get_headers") else {}
+                )
+            return response
+        messages = {
+            403: _("You do not have access to this page."),
+            404: _("This page does not exist."),
+            405: _("This action is not allowed here."),
+            429: _("Too many attempts. Wait a minute and try again."),
+        }
+        message = messages.get(status, error.description)
+        if status == 403 and error.description and "permission" not in error.description:
+            message = error.description
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"error": "server_error", "message": "Internal server error."}), 500
+        return render_template(
+            "errors/error.html", status=500, message=_("Something went wrong on our side.")
+        ), 500
+
+    if app.config.get("SECRET_KEY_MISSING"):
+
+        @app.before_request
+        def refuse_without_secret():
+            return (
+                "EVENTSYS_SECRET_KEY is not set. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` and restart.",
+                500,
+                {"Content-Type": "text/plain; charset=utf-8"},
+            )
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["date_range"] = date_range
+
+    @app.context_processor
+    def page_globals():
+        locale = get_locale()
+        return {
+            "current_locale": str(locale) if locale else "zh_CN",
+            "html_lang": "en" if locale and locale.language == "en" else "zh-CN",
+        }

@@ -1,0 +1,73 @@
+from eventsys.extensions import db
+from tests.conftest import csrf_token, login, submit
+from tests.factories import PASSWORD, make_conference, make_user
+
+
+def test_wrong_password_is_refused_with_a_message(ctx, client):
+    make_user("org@example.com")
+    response = login(client, "org@example.com", "wrong-password")
+    assert response.status_code == 401
+    assert "Wrong e-mail or password" in response.get_data(as_text=True) or "密码" in (
+        response.get_data(as_text=True)
+    )
+    assert client.get("/manage/").status_code == 302  # still signed out
+
+
+def test_sign_in_and_out(ctx, client):
+    make_user("org@example.com")
+    response = login(client, "Org@Example.com", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/manage/").status_code == 200
+    response = submit(client, "/manage/", {}, action="/logout")
+    assert response.status_code == 302
+    assert client.get("/manage/").status_code == 302
+
+
+def test_pages_send_anonymous_users_to_sign_in(ctx, client):
+    make_conference()
+    response = client.get("/manage/cy-2026/edit")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_next_parameter_cannot_leave_the_site(ctx, client):
+    make_user("org@example.com")
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "org@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/manage/"
+
+
+def test_login_is_rate_limited(ctx, client):
+    make_user("org@example.com")
+    statuses = [login(client, "org@example.com", "nope-nope").status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    # even the right password waits now
+    assert login(client, "org@example.com", PASSWORD).status_code == 429
+
+
+def test_forms_without_a_csrf_token_are_refused(ctx, client):
+    make_user("org@example.com")
+    response = client.post("/login", data={"email": "org@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/manage/").status_code == 302
+
+
+def test_language_switch(ctx, client):
+    make_conference()
+    assert "第五届川渝科技学术大会" in client.get("/c/cy-2026/").get_data(as_text=True)
+    submit(client, "/c/cy-2026/", {"next": "/c/cy-2026/"}, action="/language/en")
+    page = client.get("/c/cy-2026/").get_data(as_text=True)
+    assert "5th Sichuan-Chongqing Science and Technology Academic Conference" in page
+    assert 'lang="en"' in page
+    submit(client, "/c/cy-2026/", {"next": "/"}, action="/language/zh_CN")
+    assert "第五届川渝科技学术大会" in client.get("/c/cy-2026/").get_data(as_text=True)
+
+
+def test_password_hash_is_not_the_password(ctx):
+    user = make_user("org@example.com")
+    db.session.refresh(user)
+    assert PASSWORD not in user.password_hash

@@ -1,0 +1,155 @@
+"""Fixtures: an app on a fresh database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from eventsys import create_app
+from eventsys.extensions import db
+
+PG_URL = os.environ.get("EVENTSYS_TEST_DATABASE_URL")
+if PG_URL and PG_URL.startswith("postgresql://"):
+    PG_URL = "postgresql+psycopg://" + PG_URL.removeprefix("postgresql://")
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "SERVER_NAME": None,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+_pg_schema_ready = False
+
+
+def _reset_postgresql(app) -> None:
+    """Create the schema once per run, then empty every table between tests (fast)."""
+    global _pg_schema_ready
+    with app.app_context():
+        if not _pg_schema_ready:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+            _pg_schema_ready = True
+        else:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def build_app(database: str, tmp_path, **extra):
+    if database == "postgresql":
+        uri = PG_URL
+    else:
+        uri = f"sqlite:///{tmp_path / 'test.db'}"
+    config = {
+        **TEST_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        **extra,
+    }
+    app = create_app(config)
+    if database == "postgresql":
+        _reset_postgresql(app)
+    else:
+        with app.app_context():
+            db.create_all()
+    app.config["TEST_DATABASE"] = database
+    return app
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, tmp_path):
+    app = build_app(request.param, tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """For tests that exercise pages, not the database: SQLite only."""
+    app = build_app("sqlite", tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """Each request in its own application context, as in a real server: a test that holds
+    a context open (``ctx``) must not share ``g`` or the database session with requests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield app
+
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client, page: str) -> str:
+    """The CSRF token a user's browser would get from ``page``."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1) or match.group(2)
+
+
+def submit(client, page: str, data: dict, action: str | None = None, **kwargs):
+    """Fill in the form on ``page`` like a browser (with its CSRF token) and post it."""
+    data = {**data, "csrf_token": csrf_token(client, page)}
+    return client.post(action or page, data=data, **kwargs)
+
+
+def login(client, email: str, password: str):
+    return submit(client, "/login", {"email": email, "password": password})
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(sqlite_app):
+    with LiveServer(sqlite_app) as server:
+        yield server
