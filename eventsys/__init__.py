@@ -23,6 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in the API's answers
     app.json.sort_keys = False
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx: take client address and scheme from X-Forwarded-* (rate limits, URLs).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     register_extensions(app)
     register_blueprints(app)
     from eventsys.web import register_errorhandlers, register_template_helpers

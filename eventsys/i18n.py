@@ -14,7 +14,8 @@ def select_locale() -> str:
     """The user's pick (session), else the browser's for the API, else Chinese."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        # Commands speak English to the shell; e-mails choose their reader's language.
+        return "en"
     chosen = session.get(LANGUAGE_COOKIE) or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

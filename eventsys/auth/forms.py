@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from eventsys.auth.models import ROLES
@@ -17,7 +18,9 @@ class LoginForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in reversed(ROLES)])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(ROLES)]
+    )
     password = PasswordField(
         _l("Initial password (only for a new account)"),
         validators=[Optional(), Length(min=8, max=200)],

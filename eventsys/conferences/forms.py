@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from eventsys.conferences.services import CODE_RE, MAX_CAPACITY, SLUG_RE
@@ -51,7 +52,7 @@ class ConferenceForm(FlaskForm):
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     starts_on = DateField(_l("First day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last day"), validators=[DataRequired()])
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in COMMON_TIMEZONES])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z, z) for z in COMMON_TIMEZONES])
     venue = StringField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=200)])
     venue_en = StringField(_l("Venue (English)"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])

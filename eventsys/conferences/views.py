@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from eventsys.auth import services as auth_services
 from eventsys.auth.forms import MemberForm
@@ -254,8 +255,8 @@ def _part_form(conference: Conference, kind: str, part=None):
             .where(ScheduleSession.conference_id == conference.id)
             .order_by(ScheduleSession.starts_at)
         ).all()
-        form.session.choices = [("", _("Whole conference"))] + [
-            (code, f"{code} · {title}") for code, title in sessions
+        form.session.choices = [SelectChoice("", _("Whole conference"))] + [
+            SelectChoice(code, f"{code} · {title}") for code, title in sessions
         ]
         if request.method == "GET":
             form.session.data = part.session.code if part and part.session else ""
