@@ -47,6 +47,11 @@ def register_extensions(app: Flask) -> None:
     from eventsys.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from eventsys.db_setup import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -59,6 +64,9 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories="translations",
     )
     limiter.init_app(app)
+    from eventsys.mail import init_mail
+
+    init_mail()
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -75,8 +83,12 @@ def register_blueprints(app: Flask) -> None:
     from eventsys.conferences.views import bp as conferences_bp
     from eventsys.conferences.views import public_bp
     from eventsys.extensions import csrf
+    from eventsys.registration.staff_views import bp as registration_staff_bp
+    from eventsys.registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(registration_staff_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(public_bp)
     # The API authenticates with bearer tokens, never with the session cookie, so a forged
@@ -88,6 +100,8 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from eventsys.auth.cli import register as register_auth
     from eventsys.conferences.cli import register as register_conferences
+    from eventsys.registration.cli import register as register_registration
 
     register_auth(app)
     register_conferences(app)
+    register_registration(app)

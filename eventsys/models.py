@@ -2,6 +2,7 @@
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
 from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 
 __all__ = [
@@ -11,7 +12,11 @@ __all__ = [
     "Category",
     "CheckinList",
     "Conference",
+    "Delegation",
     "Forum",
+    "InvitationCode",
+    "Question",
+    "Registration",
     "Membership",
     "Room",
     "ScheduleSession",

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
 from eventsys import create_app
@@ -84,13 +84,29 @@ def sqlite_app(tmp_path):
         db.engine.dispose()
 
 
+def end_test_transaction() -> None:
+    """Close the test's own transaction (``ctx``) before a request or command runs, as no real
+    client holds one open; on SQLite an open one would keep the write lock."""
+    from flask import has_app_context
+
+    if has_app_context():
+        db.session.commit()
+
+
 class Client(FlaskClient):
     """Each request in its own application context, as in a real server: a test that holds
     a context open (``ctx``) must not share ``g`` or the database session with requests."""
 
     def open(self, *args, **kwargs):
+        end_test_transaction()
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+class Runner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        end_test_transaction()
+        return super().invoke(*args, **kwargs)
 
 
 @pytest.fixture
@@ -101,6 +117,7 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
+    app.test_cli_runner_class = Runner
     return app.test_cli_runner()
 
 

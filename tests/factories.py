@@ -71,3 +71,32 @@ def make_token(user, conference, role: str) -> str:
     _row, token = auth_services.create_api_token(user, conference, role)
     db.session.commit()
     return token
+
+
+_person = 0
+
+
+def applicant(category: str = "delegate", **changes):
+    """A plausible, unique attendee (e-mail and phone differ each call)."""
+    from eventsys.registration.services import Applicant
+
+    global _person
+    _person += 1
+    values = {
+        "category": category,
+        "name": f"参会者{_person}",
+        "email": f"person{_person}@example.com",
+        "phone": f"139{_person:08d}",
+        "organization": "四川大学",
+        "position": "教授",
+    }
+    values.update(changes)
+    return Applicant(**values)
+
+
+def make_registration(conference, category: str = "delegate", by_staff=False, **changes):
+    from eventsys.registration.services import register
+
+    registration = register(conference, applicant(category, **changes), by_staff=by_staff)
+    db.session.commit()
+    return registration

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from eventsys.auth.permissions import api_conference
+from eventsys.checkin.codes import checkin_code
 from eventsys.conferences.jsonio import export_conference
 from eventsys.conferences.models import Conference
+from eventsys.errors import Forbidden, ValidationError
+from eventsys.extensions import db
+from eventsys.registration import services as registration_services
+from eventsys.registration.models import STATUSES, Registration
+from eventsys.registration.notifications import manage_url
+from eventsys.registration.services import Applicant, mask_phone
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,3 +60,156 @@ def get_conference(conference: Conference):
 def export(conference: Conference):
     """The whole conference as the JSON that load-conference reads."""
     return jsonify(export_conference(conference))
+
+
+# --- registrations --------------------------------------------------------------------------
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError(
+            "Send a JSON object with Content-Type: application/json.", {"body": "not JSON"}
+        )
+    return body
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key, "")
+    return "" if value is None else value
+
+
+def registration_item(registration: Registration, full_phone: bool = True) -> dict:
+    return {
+        "id": registration.id,
+        "name": registration.name,
+        "email": registration.email,
+        "phone": registration.phone if full_phone else mask_phone(registration.phone),
+        "organization": registration.organization,
+        "position": registration.position,
+        "category": registration.category.code,
+        "status": registration.status,
+        "checkin_code": checkin_code(registration.checkin_token),
+        "created_at": registration.created_at.isoformat(),
+    }
+
+
+@bp.post("/conferences/<slug>/registrations")
+@api_conference("staff", optional=True)
+def create_registration(conference: Conference):
+    body = _json_body()
+    by_staff = g.api_role is not None
+    override = bool(body.get("override_capacity"))
+    if override and g.api_role != "organizer":
+        raise Forbidden("Only an organizer token may override capacity.")
+    answers = body.get("answers") or {}
+    applicant = Applicant(
+        category=_text(body, "category"),
+        name=_text(body, "name"),
+        email=_text(body, "email"),
+        phone=_text(body, "phone"),
+        organization=_text(body, "organization"),
+        position=_text(body, "position"),
+        answers=answers,
+        invite_code=_text(body, "invite_code") if isinstance(body.get("invite_code"), str) else "",
+        locale=body.get("locale") if body.get("locale") in ("zh_CN", "en") else "zh_CN",
+    )
+    registration = registration_services.register(
+        conference,
+        applicant,
+        source="api",
+        by_staff=by_staff,
+        override_capacity=override,
+    )
+    db.session.commit()
+    return jsonify(
+        {
+            "id": registration.id,
+            "status": registration.status,
+            "manage_url": manage_url(registration),
+        }
+    ), 201
+
+
+@bp.get("/conferences/<slug>/registrations")
+@api_conference("staff")
+def list_registrations(conference: Conference):
+    args = request.args
+    errors = {}
+    status = args.get("status", "")
+    if status and status not in STATUSES:
+        errors["status"] = f"one of {', '.join(STATUSES)}"
+    page = _positive_int(args.get("page", "1"), "page", errors)
+    per_page = _positive_int(args.get("per_page", "50"), "per_page", errors)
+    if per_page and per_page > 500:
+        errors["per_page"] = "at most 500"
+    if errors:
+        raise ValidationError("Invalid query parameters.", errors)
+    items, total = registration_services.search_registrations(
+        conference,
+        q=args.get("q", ""),
+        status=status,
+        category=args.get("category", ""),
+        page=page,
+        per_page=per_page,
+    )
+    return jsonify(
+        {
+            "items": [registration_item(r, full_phone=False) for r in items],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
+    )
+
+
+def _positive_int(value: str, name: str, errors: dict) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[name] = "a whole number"
+        return 0
+    if number < 1:
+        errors[name] = "at least 1"
+    return number
+
+
+@bp.post("/conferences/<slug>/registrations/<int:registration_id>/approve")
+@api_conference("staff")
+def approve_registration(conference: Conference, registration_id: int):
+    registration = registration_services.get_registration(conference, registration_id)
+    registration = registration_services.approve(registration)
+    db.session.commit()
+    return jsonify({"id": registration.id, "status": registration.status})
+
+
+@bp.post("/conferences/<slug>/registrations/<int:registration_id>/reject")
+@api_conference("staff")
+def reject_registration(conference: Conference, registration_id: int):
+    body = request.get_json(silent=True) or {}
+    registration = registration_services.get_registration(conference, registration_id)
+    promoted = registration_services.reject(registration, str(body.get("reason") or ""))
+    db.session.commit()
+    return jsonify(
+        {
+            "id": registration_id,
+            "status": "rejected",
+            "promoted": promoted[0].id if promoted else None,
+        }
+    )
+
+
+@bp.post("/conferences/<slug>/registrations/<int:registration_id>/cancel")
+@api_conference("staff")
+def cancel_registration(conference: Conference, registration_id: int):
+    body = request.get_json(silent=True) or {}
+    registration = registration_services.get_registration(conference, registration_id)
+    promoted = registration_services.cancel(registration, str(body.get("reason") or ""))
+    db.session.commit()
+    return jsonify(
+        {
+            "id": registration_id,
+            "status": "cancelled",
+            "promoted": promoted[0].id if promoted else None,
+        }
+    )

@@ -18,6 +18,7 @@ from eventsys.conferences import services
 from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
 from eventsys.errors import Conflict, ValidationError
 from eventsys.extensions import db
+from eventsys.registration.models import QUESTION_KINDS, Question
 from eventsys.schedule.models import SESSION_KINDS, SPEAKER_ROLES, ScheduleSession, SessionSpeaker
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
@@ -292,6 +293,46 @@ def parse_conference_json(data: Any) -> dict:
         )
     _unique(checker, checkin_lists, "checkin_lists")
 
+    questions = []
+    for i, raw in enumerate(checker.items(data, "questions")):
+        path = f"questions[{i}]."
+        row = checker.obj(raw, path.rstrip("."))
+        kind = checker.text(row, "kind", path, required=False, default="text") or "text"
+        if kind not in QUESTION_KINDS:
+            checker.fail(f"{path}kind", f"one of {', '.join(QUESTION_KINDS)}")
+        options = []
+        raw_options = row.get("options", [])
+        if not isinstance(raw_options, list):
+            checker.fail(f"{path}options", "must be a list")
+            raw_options = []
+        for j, option in enumerate(raw_options):
+            opath = f"{path}options[{j}]."
+            if isinstance(option, str):
+                option = {"value": option, "label": option}
+            option = checker.obj(option, opath.rstrip("."))
+            entry = {
+                "value": checker.text(option, "value", opath, max_len=100),
+                "label": checker.text(option, "label", opath),
+            }
+            label_en = checker.text(option, "label_en", opath, required=False)
+            if label_en:
+                entry["label_en"] = label_en
+            options.append(entry)
+        if kind in ("choice", "multi") and not options:
+            checker.fail(f"{path}options", "a choice question needs options")
+        questions.append(
+            {
+                "code": checker.code(row, "code", path),
+                "label": checker.text(row, "label", path, max_len=300),
+                "label_en": checker.text(row, "label_en", path, required=False, max_len=300),
+                "kind": kind,
+                "required": checker.boolean(row, "required", path),
+                "options": options,
+            }
+        )
+    _unique(checker, questions, "questions")
+    out["edits_require_approval"] = checker.boolean(data, "edits_require_approval", "")
+
     if checker.errors:
         shown = "; ".join(f"{k}: {v}" for k, v in list(checker.errors.items())[:5])
         more = len(checker.errors) - 5
@@ -306,6 +347,7 @@ def parse_conference_json(data: Any) -> dict:
         rooms=rooms,
         sessions=sessions,
         checkin_lists=checkin_lists,
+        questions=questions,
     )
     return out
 
@@ -368,6 +410,7 @@ def load_conference(data: Any, replace: bool = False) -> Conference:
             "capacity",
             "registration_opens_at",
             "registration_closes_at",
+            "edits_require_approval",
         )
     }
     if conference is None:
@@ -417,6 +460,7 @@ def load_conference(data: Any, replace: bool = False) -> Conference:
         part.session = sessions.get(row["session"]) if row["session"] else None
 
     _sync(conference, CheckinList, spec["checkin_lists"], set_list)
+    _sync(conference, Question, spec["questions"], set_columns)
     db.session.flush()
     db.session.expire(conference)
     return conference
@@ -449,6 +493,7 @@ def export_conference(conference: Conference) -> dict:
             "capacity": conference.capacity,
             "registration_opens_at": format_local(conference.registration_opens_at, tz),
             "registration_closes_at": format_local(conference.registration_closes_at, tz),
+            "edits_require_approval": conference.edits_require_approval,
         },
         {
             "venue_en": "",
@@ -456,6 +501,7 @@ def export_conference(conference: Conference) -> dict:
             "capacity": None,
             "registration_opens_at": None,
             "registration_closes_at": None,
+            "edits_require_approval": False,
         },
     )
     out["categories"] = [
@@ -522,4 +568,25 @@ def export_conference(conference: Conference) -> dict:
         )
         for cl in conference.checkin_lists
     ]
+    questions = db.session.execute(
+        select(Question)
+        .where(Question.conference_id == conference.id)
+        .order_by(Question.position, Question.id)
+    ).scalars()
+    exported_questions = [
+        _extras(
+            {
+                "code": q.code,
+                "label": q.label,
+                "kind": q.kind,
+                "required": q.required,
+                "options": list(q.options or []),
+            },
+            {"label_en": q.label_en},
+            {"label_en": ""},
+        )
+        for q in questions
+    ]
+    if exported_questions:
+        out["questions"] = exported_questions
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,12 @@ class Conference(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seats held (confirmed + pending) across all categories; kept by the registration
+    # services with conditional UPDATEs so that concurrent requests never oversell.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether an attendee's own edits send a confirmed registration of a category that
+    # needs approval back to the approval queue.
+    edits_require_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     categories: Mapped[list[Category]] = relationship(
@@ -80,6 +87,7 @@ class Category(_ConferencePart, db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     invite_only: Mapped[bool] = mapped_column(default=False)
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
 
     conference: Mapped[Conference] = relationship(back_populates="categories")
 

@@ -151,6 +151,8 @@ def update_conference(conference: Conference, fields: ConferenceFields) -> Confe
     for key, value in vars(fields).items():
         setattr(conference, key, value)
     db.session.flush()
+    for hook in _AFTER_SAVE["conference"]:
+        hook(conference, conference)
     return conference
 
 
@@ -232,12 +234,24 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
     for key, value in values.items():
         setattr(part, key, value)
     db.session.flush()
+    for hook in _AFTER_SAVE[kind]:
+        hook(conference, part)
     return part
 
 
 # Checks that refuse to delete a part still in use, registered by the domains that use them
 # (registration registers one for categories), so this module needs no import of theirs.
 _DELETE_GUARDS: dict[str, list] = {kind: [] for kind in PARTS}
+
+
+# Called after a part (or the conference itself, kind "conference") is saved, e.g. so that a
+# raised capacity moves the waitlist up.
+_AFTER_SAVE: dict[str, list] = {kind: [] for kind in [*PARTS, "conference"]}
+
+
+def register_after_save(kind: str, hook) -> None:
+    """``hook(conference, part)`` runs after the part is saved, in the same transaction."""
+    _AFTER_SAVE[kind].append(hook)
 
 
 def register_delete_guard(kind: str, guard) -> None:

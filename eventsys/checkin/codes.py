@@ -1,0 +1,81 @@
+"""The text in an attendee's QR code: a URL ending in a random token and its signature.
+
+``<base>/q/<token>.<signature>``: the token is 144 random bits stored with the registration,
+the signature an HMAC of it under the secret key, so a code can be checked before any
+database look-up and a typo or forgery is refused at once. Any phone's own scanner opens the
+URL; the check-in API accepts the whole URL or just its last part.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import re
+import secrets
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, has_request_context, request
+
+SIGNATURE_LENGTH = 10
+_CODE_RE = re.compile(r"(?:^|/q/)([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{10})/?$")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _signature(token: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"checkin:" + token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_LENGTH]
+
+
+def base_url() -> str:
+    configured = current_app.config.get("EVENTSYS_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
+def checkin_code(token: str) -> str:
+    """The whole text of the QR code for a registration's check-in token."""
+    return f"{base_url()}/q/{token}.{_signature(token)}"
+
+
+def parse_checkin_code(text: str) -> str | None:
+    """The check-in token in a scanned text (a whole URL or its last part), or None when the
+    text is not a code of ours or its signature is wrong."""
+    match = _CODE_RE.search((text or "").strip())
+    if not match:
+        return None
+    token, signature = match.groups()
+    if not hmac.compare_digest(signature, _signature(token)):
+        return None
+    return token
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG of the QR code (scales without blurring on any screen)."""
+    image = qrcode.make(
+        data,
+        image_factory=qrcode.image.svg.SvgPathFillImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=2,
+    )
+    return image.to_string(encoding="unicode")
+
+
+def qr_png(data: str, box_size: int = 10) -> bytes:
+    """A PNG of the QR code, for phones where a picture is easier to keep than a page."""
+    image = qrcode.make(
+        data, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

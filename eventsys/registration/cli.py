@@ -1,0 +1,7 @@
+"""import-registrations."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass

@@ -1,0 +1,164 @@
+"""Registrations, the questions organizers ask, invitation codes and delegations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsys.db_types import UTCDateTime, utcnow
+from eventsys.extensions import db
+
+STATUSES = ("confirmed", "pending", "waitlisted", "rejected", "cancelled")
+# Statuses that hold a seat of the category (and of the conference-wide limit).
+SEAT_STATUSES = ("confirmed", "pending")
+# Statuses of a registration that still stands: its e-mail and phone are taken.
+ACTIVE_STATUSES = ("confirmed", "pending", "waitlisted")
+QUESTION_KINDS = ("text", "choice", "multi", "yesno", "number", "date")
+
+_ACTIVE_SQL = "status IN ('confirmed', 'pending', 'waitlisted')"
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('confirmed', 'pending', 'waitlisted', 'rejected', 'cancelled')",
+            name="status",
+        ),
+        # One standing registration per e-mail and per phone in a conference; a cancelled or
+        # rejected one does not stop the person from registering again.
+        Index(
+            "uq_registrations_email_active",
+            "conference_id",
+            "email_key",
+            unique=True,
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        Index(
+            "uq_registrations_phone_active",
+            "conference_id",
+            "phone_key",
+            unique=True,
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_registrations_conference_status", "conference_id", "status"),
+        Index("ix_registrations_waitlist", "conference_id", "status", "waitlisted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    delegation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegations.id", ondelete="SET NULL"), index=True
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_codes.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(32))
+    phone_key: Mapped[str] = mapped_column(String(32))
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[str] = mapped_column(String(100), default="")
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20), default="web")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
+    checkin_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    conference = relationship("Conference")
+    category = relationship("Category")
+    delegation: Mapped[Delegation | None] = relationship(back_populates="members")
+    invitation = relationship("InvitationCode")
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_STATUSES
+
+
+class Question(db.Model):
+    """An organizer's own question on the registration form."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("conference_id", "code"),
+        CheckConstraint(
+            "kind IN ('text', 'choice', 'multi', 'yesno', 'number', 'date')", name="kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="text")
+    required: Mapped[bool] = mapped_column(default=False)
+    # For choice and multi: [{"value": "a", "label": "甲", "label_en": "A"}, ...]
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class InvitationCode(db.Model):
+    __tablename__ = "invitation_codes"
+    __table_args__ = (UniqueConstraint("conference_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category = relationship("Category")
+
+
+class Delegation(db.Model):
+    """A group registered together by one contact of one organization (单位集体报名)."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    organization: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    manage_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[Registration]] = relationship(
+        back_populates="delegation", order_by="Registration.id"
+    )

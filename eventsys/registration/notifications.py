@@ -1,0 +1,72 @@
+"""The e-mails a registrant gets, in the language they registered in."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from eventsys.checkin.codes import base_url
+from eventsys.mail import Mail
+from eventsys.registration.models import Delegation, Registration
+
+
+def manage_url(registration: Registration) -> str:
+    return f"{base_url()}/r/{registration.manage_token}"
+
+
+def _subjects() -> dict[str, str]:
+    return {
+        "registered": {
+            "confirmed": _("Your registration is confirmed"),
+            "pending": _("We have received your registration; it awaits approval"),
+            "waitlisted": _("You are on the waitlist"),
+        },
+        "promoted": _("A place has become free: you are in"),
+        "approved": _("Your registration has been approved"),
+        "rejected": _("Your registration could not be accepted"),
+        "cancelled": _("Your registration has been cancelled"),
+        "back_to_approval": _("Your changed registration awaits approval again"),
+        "link": _("The link to your registration"),
+    }
+
+
+def registration_mail(registration: Registration, event: str) -> Mail | None:
+    conference = registration.conference
+    with force_locale(registration.locale or "zh_CN"):
+        subjects = _subjects()
+        subject = subjects.get(event)
+        if isinstance(subject, dict):
+            subject = subject.get(registration.status)
+        if subject is None:
+            return None
+        from eventsys.i18n import localized
+
+        title = localized(conference, "title")
+        text = render_template(
+            "mail/registration.txt",
+            registration=registration,
+            conference=conference,
+            conference_title=title,
+            event=event,
+            manage_url=manage_url(registration),
+        )
+        return Mail(to=registration.email, subject=f"{subject} · {title}", text=text)
+
+
+def delegation_mail(delegation: Delegation, members: list[Registration], locale: str) -> Mail:
+    conference = members[0].conference
+    with force_locale(locale or "zh_CN"):
+        from eventsys.i18n import localized
+
+        title = localized(conference, "title")
+        text = render_template(
+            "mail/delegation.txt",
+            delegation=delegation,
+            members=members,
+            conference=conference,
+            conference_title=title,
+            links=[(m, manage_url(m)) for m in members],
+        )
+        subject = _("Group registration of %(organization)s", organization=delegation.organization)
+        return Mail(to=delegation.contact_email, subject=f"{subject} · {title}", text=text)

@@ -1,0 +1,5 @@
+"""Public registration pages and the attendee's private page."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)
