@@ -1,5 +1,379 @@
 """Public registration pages and the attendee's private page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventsys.auth.permissions import get_conference_or_404
+from eventsys.auth.services import role_allows, role_for
+from eventsys.checkin.codes import checkin_code, parse_checkin_code, qr_png, qr_svg
+from eventsys.errors import DomainError, ValidationError
+from eventsys.extensions import db, limiter
+from eventsys.registration import services
+from eventsys.registration.forms import (
+    CancelForm,
+    ResendForm,
+    answers_from_form,
+    delegation_form,
+    form_data_from_answers,
+    place_errors,
+    registration_form,
+)
+from eventsys.registration.models import Registration
 
 bp = Blueprint("registration", __name__)
+
+MAX_GROUP_ROWS = 50
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def seats_by_category(conference) -> dict[int, int | None]:
+    """Free places per category id (None: no limit), the conference-wide limit included."""
+    conference_left = None
+    if conference.capacity is not None:
+        conference_left = max(conference.capacity - conference.seats_taken, 0)
+    seats = {}
+    for category in conference.categories:
+        left = None
+        if category.capacity is not None:
+            left = max(category.capacity - category.seats_taken, 0)
+        if conference_left is not None:
+            left = conference_left if left is None else min(left, conference_left)
+        seats[category.id] = left
+    return seats
+
+
+def status_message(status: str) -> str:
+    messages = {
+        "confirmed": _("Your registration is confirmed. Show the QR code below at the entrance."),
+        "pending": _(
+            "Thank you. Your registration awaits the organizers' approval; we will e-mail you."
+        ),
+        "waitlisted": _(
+            "The category is full, so you are on the waitlist. If a place becomes free it goes "
+            "to the first in line, and we will e-mail you."
+        ),
+    }
+    return messages.get(status, services.status_label(status))
+
+
+@bp.route("/c/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def register(slug: str):
+    conference = get_conference_or_404(slug)
+    g.conference = conference
+    questions = services.questions_of(conference)
+    form = registration_form(conference, questions, seats_by_category(conference))
+    if request.method == "GET" and request.args.get("category"):
+        form.category.data = request.args["category"]
+    if request.method == "GET" and request.args.get("code"):
+        form.invite_code.data = request.args["code"][:64]
+    is_open = services.registration_open(conference)
+    duplicate = False
+    status = 200
+    if form.validate_on_submit():
+        applicant = services.Applicant(
+            category=form.category.data or "",
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            organization=form.organization.data or "",
+            position=form.position.data or "",
+            answers=answers_from_form(form, questions),
+            invite_code=form.invite_code.data or "",
+            locale=_locale(),
+            consent=bool(form.consent.data),
+        )
+        try:
+            registration = services.register(conference, applicant, source="web")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            status = error.status
+            duplicate = isinstance(error, services.AlreadyRegistered)
+            if not place_errors(form, error.errors) or not error.errors or duplicate:
+                flash(error.message, "error")
+        else:
+            flash(status_message(registration.status), "success")
+            return redirect(url_for("registration.manage", token=registration.manage_token))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/register.html",
+        conference=conference,
+        form=form,
+        questions=questions,
+        is_open=is_open,
+        duplicate=duplicate,
+    ), status
+
+
+@bp.route("/c/<slug>/register/group", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def register_group(slug: str):
+    conference = get_conference_or_404(slug)
+    g.conference = conference
+    try:
+        rows = min(max(int(request.args.get("rows", 5)), 1), MAX_GROUP_ROWS)
+    except ValueError:
+        rows = 5
+    form = delegation_form(conference, seats_by_category(conference), rows)
+    status = 200
+    if form.validate_on_submit():
+        members = [
+            services.Applicant(
+                category=form.category.data,
+                name=entry.form.name.data or "",
+                email=entry.form.email.data or "",
+                phone=entry.form.phone.data or "",
+                position=entry.form.position.data or "",
+                locale=_locale(),
+                consent=bool(form.consent.data),
+            )
+            for entry in form.members
+            if any((entry.form.name.data, entry.form.email.data, entry.form.phone.data))
+        ]
+        request_ = services.DelegationRequest(
+            organization=form.organization.data or "",
+            contact_name=form.contact_name.data or "",
+            contact_email=form.contact_email.data or "",
+            contact_phone=form.contact_phone.data or "",
+            category=form.category.data or "",
+            members=members,
+            invite_code=form.invite_code.data or "",
+            locale=_locale(),
+        )
+        try:
+            if not form.consent.data:
+                raise ValidationError(
+                    _("Please confirm that these people agree."),
+                    {"consent": _("required")},
+                )
+            delegation = services.register_delegation(conference, request_)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            status = error.status
+            _place_group_errors(form, members, error)
+        else:
+            return render_template(
+                "registration/group_done.html",
+                conference=conference,
+                delegation=delegation,
+                members=delegation.members,
+            )
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/group.html",
+        conference=conference,
+        form=form,
+        rows=rows,
+        is_open=services.registration_open(conference),
+    ), status
+
+
+def _place_group_errors(form, members, error: DomainError) -> None:
+    """``members[i]`` in the service counts only filled rows; map back to the form's rows."""
+    filled = [
+        index
+        for index, entry in enumerate(form.members)
+        if any((entry.form.name.data, entry.form.email.data, entry.form.phone.data))
+    ]
+    unplaced = False
+    for key, reason in error.errors.items():
+        if key.startswith("members[") and "]." in key:
+            index = int(key[len("members[") : key.index("]")])
+            name = key.split("].", 1)[1]
+            if index < len(filled):
+                field = getattr(form.members[filled[index]].form, name, None)
+                if field is not None:
+                    field.errors = [*list(field.errors), reason]
+                    continue
+        field = getattr(form, key, None)
+        if field is not None and key != "members":
+            field.errors = [*list(field.errors), reason]
+        else:
+            unplaced = True
+    if unplaced or not error.errors:
+        flash(error.message, "error")
+    elif error.status != 422:
+        flash(error.message, "error")
+
+
+@bp.route("/c/<slug>/resend", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def resend(slug: str):
+    conference = get_conference_or_404(slug)
+    g.conference = conference
+    form = ResendForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]
+    if form.validate_on_submit():
+        services.resend_link(conference, form.email.data or "")
+        db.session.commit()
+        # The same answer either way: the page must not reveal who has registered.
+        flash(
+            _(
+                "If this e-mail address is registered, the link to the registration is on its "
+                "way. Check the inbox (and the spam folder)."
+            ),
+            "info",
+        )
+        return redirect(url_for("public.conference_home", slug=conference.slug))
+    return render_template("registration/resend.html", conference=conference, form=form)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = services.by_manage_token(token)
+    if registration is None:
+        abort(404)
+    g.conference = registration.conference
+    return registration
+
+
+@bp.route("/r/<token>")
+def manage(token: str):
+    registration = _registration_or_404(token)
+    conference = registration.conference
+    questions = services.questions_of(conference)
+    code = checkin_code(registration.checkin_token)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        conference=conference,
+        questions=questions,
+        qr=qr_svg(code) if registration.status in ("confirmed", "pending") else None,
+        cancel_form=CancelForm(),
+        status_message=status_message(registration.status),
+    )
+
+
+@bp.route("/r/<token>/qr.png")
+def qr_image(token: str):
+    registration = _registration_or_404(token)
+    if registration.status not in ("confirmed", "pending"):
+        abort(404)
+    png = qr_png(checkin_code(registration.checkin_token))
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    registration = _registration_or_404(token)
+    conference = registration.conference
+    if registration.status in ("cancelled", "rejected"):
+        flash(_("A cancelled or rejected registration cannot be changed."), "error")
+        return redirect(url_for("registration.manage", token=token))
+    questions = services.questions_of(conference)
+    data = None
+    if request.method == "GET":
+        data = {
+            "name": registration.name,
+            "email": registration.email,
+            "phone": registration.phone,
+            "organization": registration.organization,
+            "position": registration.position,
+            **form_data_from_answers(registration.answers or {}, questions),
+        }
+    form = registration_form(conference, questions, {}, data=data, for_edit=True)
+    status = 200
+    if form.validate_on_submit():
+        applicant = services.Applicant(
+            category=registration.category.code,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            organization=form.organization.data or "",
+            position=form.position.data or "",
+            answers=answers_from_form(form, questions),
+        )
+        try:
+            updated = services.update_details(registration, applicant)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            status = error.status
+            if not place_errors(form, error.errors) or not error.errors:
+                flash(error.message, "error")
+        else:
+            if updated.status == "pending":
+                flash(_("Saved. Your changed registration awaits approval again."), "info")
+            else:
+                flash(_("Saved."), "success")
+            return redirect(url_for("registration.manage", token=token))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/edit.html",
+        registration=registration,
+        conference=conference,
+        form=form,
+        questions=questions,
+    ), status
+
+
+@bp.route("/r/<token>/cancel", methods=["POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.cancel(registration, reason="cancelled by the attendee")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Your registration has been cancelled."), "info")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.route("/q/<code>")
+def scanned(code: str):
+    """Where any phone's scanner lands: staff see who it is, everyone else the ticket."""
+    token = parse_checkin_code(code)
+    registration = None
+    if token is not None:
+        from sqlalchemy import select
+
+        registration = db.session.execute(
+            select(Registration).where(Registration.checkin_token == token)
+        ).scalar_one_or_none()
+    if registration is None:
+        return render_template(
+            "errors/error.html",
+            status=404,
+            message=_("This is not a valid ticket code of this system."),
+        ), 404
+    conference = registration.conference
+    g.conference = conference
+    is_staff = role_allows(role_for(current_user, conference), "checkin")
+    return render_template(
+        "registration/scanned.html",
+        registration=registration,
+        conference=conference,
+        is_staff=is_staff,
+        status_message=status_message(registration.status),
+        qr=qr_svg(checkin_code(registration.checkin_token))
+        if registration.status in ("confirmed", "pending") and not is_staff
+        else None,
+    )

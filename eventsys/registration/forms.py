@@ -1,0 +1,237 @@
+"""Registration forms. The services check every rule; these forms carry the fields, the CSRF
+token and the browser hints (types, lengths, required) that make them pleasant on a phone."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventsys.i18n import is_english, localized
+from eventsys.registration.models import Question
+from eventsys.registration.services import (
+    NAME_MAX,
+    ORGANIZATION_MAX,
+    POSITION_MAX,
+)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _person_fields(form_class, with_email_phone_required=True):
+    form_class.name = StringField(
+        _l("Full name"), render_kw={"maxlength": NAME_MAX, "autocomplete": "name", "required": True}
+    )
+    form_class.phone = TelField(
+        _l("Mobile phone"),
+        render_kw={
+            "maxlength": 20,
+            "autocomplete": "tel",
+            "inputmode": "tel",
+            "required": True,
+            "placeholder": "13800138000",
+        },
+        description=_l("Mainland numbers: 11 digits. Other countries: start with + and the code."),
+    )
+    form_class.email = EmailField(
+        _l("E-mail"), render_kw={"maxlength": 254, "autocomplete": "email", "required": True}
+    )
+    form_class.organization = StringField(
+        _l("Organization"),
+        render_kw={"maxlength": ORGANIZATION_MAX, "autocomplete": "organization"},
+    )
+    form_class.position = StringField(
+        _l("Position or title"),
+        render_kw={"maxlength": POSITION_MAX, "autocomplete": "organization-title"},
+    )
+
+
+def question_field(question: Question):
+    label = localized(question, "label")
+    required = {"required": True} if question.required else {}
+    options = [
+        SelectChoice(
+            o["value"], o.get("label_en") if is_english() and o.get("label_en") else o["label"]
+        )
+        for o in question.options or []
+    ]
+    if question.kind == "choice":
+        return RadioField(label, choices=options, validators=[Optional()], render_kw=required)
+    if question.kind == "multi":
+        return MultiCheckboxField(label, choices=options, validators=[Optional()])
+    if question.kind == "yesno":
+        return RadioField(
+            label,
+            choices=[SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))],
+            validators=[Optional()],
+            render_kw=required,
+        )
+    if question.kind == "number":
+        return DecimalField(label, validators=[Optional()], render_kw={"inputmode": "decimal"})
+    if question.kind == "date":
+        return DateField(label, validators=[Optional()], render_kw=required)
+    return TextAreaField(label, render_kw={"maxlength": 2000, "rows": 2, **required})
+
+
+def category_label(category, left: int | None) -> str:
+    name = localized(category, "name")
+    notes = []
+    if category.invite_only:
+        notes.append(_("invitation code needed"))
+    if category.requires_approval:
+        notes.append(_("needs approval"))
+    if left is not None:
+        notes.append(_("full, waitlist open") if left == 0 else _("%(n)s places left", n=left))
+    return (
+        f"{name}（{'，'.join(notes)}）"
+        if notes and not is_english()
+        else (f"{name} ({', '.join(notes)})" if notes else name)
+    )
+
+
+def registration_form(conference, questions, seats: dict, data=None, for_edit=False):
+    """A form class made for this conference's categories and questions, instantiated."""
+
+    class RegistrationForm(FlaskForm):
+        pass
+
+    if not for_edit:
+        RegistrationForm.category = RadioField(
+            _l("Registration category"),
+            choices=[
+                SelectChoice(c.code, category_label(c, seats.get(c.id)))
+                for c in conference.categories
+            ],
+            validators=[Optional()],
+            validate_choice=False,
+        )
+    _person_fields(RegistrationForm)
+    for question in questions:
+        setattr(RegistrationForm, f"q_{question.code}", question_field(question))
+    if not for_edit:
+        RegistrationForm.invite_code = StringField(
+            _l("Invitation code"),
+            render_kw={"maxlength": 64, "autocomplete": "off", "autocapitalize": "characters"},
+            description=_l("Only for categories by invitation."),
+        )
+        RegistrationForm.consent = BooleanField(
+            _l(
+                "I agree that the organizers use these details to run this conference "
+                "(registration, badges, check-in and notices)."
+            )
+        )
+    return RegistrationForm(data=data)
+
+
+def answers_from_form(form, questions) -> dict:
+    answers = {}
+    for question in questions:
+        value = getattr(form, f"q_{question.code}").data
+        if value is None or value == "" or value == []:
+            continue
+        if question.kind == "date":
+            value = value.isoformat()
+        elif question.kind == "number":
+            value = str(value)
+        answers[question.code] = value
+    return answers
+
+
+def form_data_from_answers(answers: dict, questions) -> dict:
+    from datetime import date
+    from decimal import Decimal
+
+    data = {}
+    for question in questions:
+        value = answers.get(question.code)
+        if value is None:
+            continue
+        if question.kind == "date":
+            value = date.fromisoformat(value)
+        elif question.kind == "number":
+            value = Decimal(value)
+        elif question.kind == "yesno":
+            value = "yes" if value else "no"
+        data[f"q_{question.code}"] = value
+    return data
+
+
+def place_errors(form, errors: dict) -> bool:
+    """Show a service's field errors next to the fields; False if some had no field."""
+    all_placed = True
+    for key, reason in errors.items():
+        name = "q_" + key.split(".", 1)[1] if key.startswith("answers.") else key
+        field = getattr(form, name, None)
+        if field is None:
+            all_placed = False
+            continue
+        field.errors = [*list(field.errors), reason]
+    return all_placed
+
+
+class MemberForm(Form):
+    name = StringField(_l("Full name"), render_kw={"maxlength": NAME_MAX})
+    phone = TelField(_l("Mobile phone"), render_kw={"maxlength": 20, "inputmode": "tel"})
+    email = EmailField(_l("E-mail"), render_kw={"maxlength": 254})
+    position = StringField(_l("Position or title"), render_kw={"maxlength": POSITION_MAX})
+
+
+def delegation_form(conference, seats: dict, rows: int):
+    class DelegationForm(FlaskForm):
+        organization = StringField(
+            _l("Organization"), render_kw={"maxlength": ORGANIZATION_MAX, "required": True}
+        )
+        contact_name = StringField(
+            _l("Contact person"), render_kw={"maxlength": NAME_MAX, "required": True}
+        )
+        contact_phone = TelField(
+            _l("Contact's mobile phone"), render_kw={"maxlength": 20, "inputmode": "tel"}
+        )
+        contact_email = EmailField(_l("Contact's e-mail"), render_kw={"maxlength": 254})
+        category = SelectField(
+            _l("Registration category"),
+            choices=[
+                SelectChoice(c.code, category_label(c, seats.get(c.id)))
+                for c in conference.categories
+            ],
+            validate_choice=False,
+        )
+        invite_code = StringField(_l("Invitation code"), render_kw={"maxlength": 64})
+        members = FieldList(FormField(MemberForm), min_entries=rows, max_entries=50)
+        consent = BooleanField(
+            _l(
+                "I have these people's agreement that the organizers use their details to run "
+                "this conference."
+            )
+        )
+
+    return DelegationForm()
+
+
+class ResendForm(FlaskForm):
+    email = EmailField(_l("E-mail"), render_kw={"maxlength": 254, "required": True})
+
+
+class CancelForm(FlaskForm):
+    pass

@@ -1,0 +1,318 @@
+"""The registration rules, through the service functions."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from eventsys.conferences.models import Category, Conference
+from eventsys.db_types import utcnow
+from eventsys.errors import Conflict, Forbidden, ValidationError
+from eventsys.extensions import db
+from eventsys.registration import services
+from eventsys.registration.models import Registration
+from tests.factories import applicant, make_conference, make_registration
+
+SMALL = [
+    {
+        "code": "delegate",
+        "name": "正式代表",
+        "capacity": 2,
+        "requires_approval": False,
+        "invite_only": False,
+    },
+    {
+        "code": "student",
+        "name": "学生",
+        "capacity": 1,
+        "requires_approval": True,
+        "invite_only": False,
+    },
+    {
+        "code": "guest",
+        "name": "特邀嘉宾",
+        "capacity": None,
+        "requires_approval": False,
+        "invite_only": True,
+    },
+]
+
+
+@pytest.fixture
+def conference(ctx):
+    return make_conference(categories=SMALL)
+
+
+def statuses(conference):
+    rows = db.session.execute(
+        select(Registration.name, Registration.status).order_by(Registration.id)
+    ).all()
+    return [status for _name, status in rows]
+
+
+def seats(code):
+    db.session.expire_all()
+    return db.session.execute(
+        select(Category.seats_taken).where(Category.code == code)
+    ).scalar_one()
+
+
+def test_full_category_waitlists_and_cancellation_promotes_first_in_line(conference, app):
+    first = make_registration(conference)
+    make_registration(conference)
+    third = make_registration(conference)
+    fourth = make_registration(conference)
+    assert statuses(conference) == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert seats("delegate") == 2
+
+    promoted = services.cancel(first)
+    db.session.commit()
+    assert [p.id for p in promoted] == [third.id]
+    assert statuses(conference) == ["cancelled", "confirmed", "confirmed", "waitlisted"]
+    assert seats("delegate") == 2
+    assert db.session.get(Registration, fourth.id).status == "waitlisted"
+
+
+def test_approval_category_holds_the_seat_while_pending(conference):
+    pending = make_registration(conference, "student")
+    waiting = make_registration(conference, "student")
+    assert (pending.status, waiting.status) == ("pending", "waitlisted")
+    services.approve(pending)
+    db.session.commit()
+    assert db.session.get(Registration, pending.id).status == "confirmed"
+    with pytest.raises(Conflict):
+        services.approve(db.session.get(Registration, waiting.id))
+
+
+def test_rejection_frees_the_seat_and_promotes_into_approval(conference):
+    pending = make_registration(conference, "student")
+    waiting = make_registration(conference, "student")
+    promoted = services.reject(pending, "名额仅限在读研究生")
+    db.session.commit()
+    assert [p.id for p in promoted] == [waiting.id]
+    assert db.session.get(Registration, waiting.id).status == "pending"  # still needs approval
+    rejected = db.session.get(Registration, pending.id)
+    assert rejected.status == "rejected" and rejected.reason == "名额仅限在读研究生"
+
+
+def test_raising_capacity_promotes_automatically(conference, client):
+    for _i in range(4):
+        make_registration(conference)
+    category = conference.categories[0]
+    from eventsys.conferences.services import save_part
+
+    save_part(
+        conference, "categories", {"code": "delegate", "name": "正式代表", "capacity": 3}, category
+    )
+    db.session.commit()
+    assert statuses(conference) == ["confirmed", "confirmed", "confirmed", "waitlisted"]
+
+
+def test_capacity_cannot_drop_below_seats_taken(conference):
+    make_registration(conference)
+    make_registration(conference)
+    from eventsys.conferences.services import save_part
+
+    with pytest.raises(ValidationError) as info:
+        save_part(
+            conference,
+            "categories",
+            {"code": "delegate", "name": "正式代表", "capacity": 1},
+            conference.categories[0],
+        )
+    assert "capacity" in info.value.errors
+
+
+def test_conference_wide_limit(ctx):
+    conference = make_conference(
+        capacity=3,
+        categories=[
+            {
+                "code": "a",
+                "name": "甲",
+                "capacity": 2,
+                "requires_approval": False,
+                "invite_only": False,
+            },
+            {
+                "code": "b",
+                "name": "乙",
+                "capacity": 2,
+                "requires_approval": False,
+                "invite_only": False,
+            },
+        ],
+    )
+    got = [make_registration(conference, code).status for code in ("a", "a", "b", "b")]
+    assert got == ["confirmed", "confirmed", "confirmed", "waitlisted"]
+    db.session.expire_all()
+    assert db.session.get(Conference, conference.id).seats_taken == 3
+
+
+def test_same_email_or_phone_is_refused_ignoring_case_spaces_and_prefix(conference):
+    make_registration(conference, email="Li.Ming@Example.com", phone="13912345678")
+    with pytest.raises(services.AlreadyRegistered) as by_email:
+        services.register(conference, applicant(email="li.ming@example.COM"))
+    assert "email" in by_email.value.errors
+    db.session.rollback()
+    with pytest.raises(services.AlreadyRegistered) as by_phone:
+        services.register(conference, applicant(phone="+86 139-1234-5678"))
+    assert "phone" in by_phone.value.errors
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Registration)).scalar_one() == 1
+
+
+def test_cancelled_person_may_register_again(conference):
+    first = make_registration(conference, email="again@example.com", phone="13700000001")
+    services.cancel(first)
+    db.session.commit()
+    second = make_registration(conference, email="again@example.com", phone="13700000001")
+    assert second.status == "confirmed"
+
+
+def test_bad_input_names_every_field_and_stores_nothing(conference):
+    bad = applicant(
+        category="nope",
+        name="",
+        email="not-an-email",
+        phone="12345",
+        organization="x" * 201,
+        consent=False,
+    )
+    with pytest.raises(ValidationError) as info:
+        services.register(conference, bad)
+    assert set(info.value.errors) >= {
+        "category",
+        "name",
+        "email",
+        "phone",
+        "organization",
+        "consent",
+    }
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Registration)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    "phone, stored",
+    [
+        ("138 0013 8000", "13800138000"),
+        ("+86-138-0013-8000", "13800138000"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("0044 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_phone_numbers(conference, phone, stored):
+    registration = make_registration(conference, phone=phone)
+    assert registration.phone == stored
+
+
+def test_invitation_codes(conference):
+    guest = conference.categories[2]
+    with pytest.raises(services.InvitationRequired):
+        services.register(conference, applicant("guest"))
+    db.session.rollback()
+    (code,) = services.create_invitations(conference, guest, max_uses=1, code="VIP-1")
+    (expired,) = services.create_invitations(
+        conference, guest, code="OLD-1", expires_at=utcnow() - timedelta(days=1)
+    )
+    db.session.commit()
+    assert make_registration(conference, "guest", invite_code="VIP-1").status == "confirmed"
+    with pytest.raises(services.InvitationRequired) as used_up:
+        services.register(conference, applicant("guest", invite_code="VIP-1"))
+    assert "used up" in used_up.value.message
+    db.session.rollback()
+    with pytest.raises(services.InvitationRequired) as old:
+        services.register(conference, applicant("guest", invite_code="OLD-1"))
+    assert "expired" in old.value.message
+    db.session.rollback()
+    with pytest.raises(services.InvitationRequired):
+        services.register(conference, applicant("delegate", invite_code="VIP-1"))
+
+
+def test_registration_period(ctx):
+    conference = make_conference(registration_closes_at="2020-01-01T00:00")
+    with pytest.raises(Forbidden) as info:
+        services.register(conference, applicant())
+    assert info.value.code == "registration_closed"
+    db.session.rollback()
+    # staff at the desk may still register walk-ins
+    assert make_registration(conference, by_staff=True).status == "confirmed"
+
+
+def test_delegation_all_or_nothing(conference):
+    members = [applicant(organization="") for _i in range(3)]
+    request = services.DelegationRequest(
+        organization="重庆大学",
+        contact_name="联系人",
+        contact_email="contact@example.com",
+        contact_phone="13600000000",
+        category="delegate",
+        members=members,
+    )
+    with pytest.raises(services.CategoryFull) as info:
+        services.register_delegation(conference, request)
+    assert "2" in info.value.message  # seats left named
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Registration)).scalar_one() == 0
+    request.members = members[:2]
+    delegation = services.register_delegation(conference, request)
+    db.session.commit()
+    assert [m.status for m in delegation.members] == ["confirmed", "confirmed"]
+    assert all(m.organization == "重庆大学" for m in delegation.members)
+    assert seats("delegate") == 2
+
+
+def test_delegation_refuses_duplicates_inside_the_group(conference):
+    one = applicant()
+    twin = applicant(email=one.email)
+    request = services.DelegationRequest(
+        organization="重庆大学",
+        contact_name="联系人",
+        contact_email="c@example.com",
+        contact_phone="13600000000",
+        category="delegate",
+        members=[one, twin],
+    )
+    with pytest.raises(ValidationError) as info:
+        services.register_delegation(conference, request)
+    assert "members[1].email" in info.value.errors
+
+
+def test_edits_can_send_back_to_approval(ctx):
+    conference = make_conference(categories=SMALL, edits_require_approval=True)
+    registration = make_registration(conference, "student")
+    services.approve(registration)
+    db.session.commit()
+    changed = applicant(
+        "student", email=registration.email, phone=registration.phone, name="新名字"
+    )
+    services.update_details(registration, changed)
+    db.session.commit()
+    assert db.session.get(Registration, registration.id).status == "pending"
+    assert seats("student") == 1  # the seat stays
+
+
+def test_change_category_moves_the_seat(conference):
+    registration = make_registration(conference)
+    make_registration(conference)
+    waiting = make_registration(conference)
+    services.change_category(registration, conference.categories[2])
+    db.session.commit()
+    assert seats("delegate") == 2  # the waitlisted person took the freed seat
+    assert db.session.get(Registration, waiting.id).status == "confirmed"
+
+
+def test_mails_are_sent_on_commit_only(conference, app, tmp_path):
+    outbox = tmp_path / "outbox"
+    services.register(conference, applicant())
+    db.session.rollback()
+    assert not outbox.exists() or not list(outbox.iterdir())
+    make_registration(conference, name="王敏")
+    mails = list(outbox.iterdir())
+    assert len(mails) == 1
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(mails[0].read_bytes(), policy=policy.default)
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "王敏" in body and "/r/" in body
