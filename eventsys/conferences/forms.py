@@ -67,6 +67,9 @@ class ConferenceForm(FlaskForm):
     registration_closes_at = DateTimeLocalField(
         _l("Registration closes"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
+    edits_require_approval = BooleanField(
+        _l("An attendee's own changes send a confirmed registration back to approval")
+    )
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -104,6 +104,7 @@ class ConferenceFields:
     capacity: int | None = None
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
+    edits_require_approval: bool = False
 
 
 def _check_fields(fields: ConferenceFields) -> None:

@@ -108,6 +108,7 @@ def _fields_from_form(form: ConferenceForm, timezone: str) -> services.Conferenc
         capacity=form.capacity.data,
         registration_opens_at=aware(form.registration_opens_at.data),
         registration_closes_at=aware(form.registration_closes_at.data),
+        edits_require_approval=bool(form.edits_require_approval.data),
     )
 
 

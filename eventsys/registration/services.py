@@ -1111,7 +1111,17 @@ def seed_registrations(conference: Conference, attendees: list[dict]) -> int:
             organization=row.get("organization", ""),
             position=row.get("position", ""),
         )
-        register(conference, applicant, source="import", by_staff=True, send_mail=False)
+        category = find_category(conference, row["category"])
+        # Those of categories that need approval come in as the public would, so the demo's
+        # approval queue has people in it.
+        public = category is not None and category.requires_approval and not category.invite_only
+        register(
+            conference,
+            applicant,
+            source="web" if public else "import",
+            by_staff=not public,
+            send_mail=False,
+        )
     return len(attendees)
 
 
