@@ -20,6 +20,7 @@ DEFAULTS = {
     "RATELIMIT_STRATEGY": "moving-window",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    "LOGIN_RATE_LIMIT_PER_ADDRESS": "60 per minute;300 per hour",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
     "MAIL_OUTBOX": None,

@@ -71,3 +71,12 @@ def test_password_hash_is_not_the_password(ctx):
     user = make_user("org@example.com")
     db.session.refresh(user)
     assert PASSWORD not in user.password_hash
+
+
+def test_rate_limit_counts_per_account_so_colleagues_can_still_sign_in(ctx, client):
+    make_user("org@example.com")
+    make_user("colleague@example.com")
+    for _ in range(10):
+        login(client, "org@example.com", "nope-nope")
+    assert login(client, "org@example.com", PASSWORD).status_code == 429
+    assert login(client, "colleague@example.com", PASSWORD).status_code == 302
