@@ -1,0 +1,82 @@
+"""E-mails go out through a real SMTP server when one is configured."""
+
+import socket
+import time
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from eventsys.extensions import db
+from tests.conftest import build_app
+from tests.factories import applicant, make_conference
+
+
+class Inbox(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def subject(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_registration_mail_over_smtp_in_the_attendees_language(tmp_path, smtp):
+    controller, inbox = smtp
+    app = build_app(
+        "sqlite",
+        tmp_path,
+        SMTP_URL=f"smtp://127.0.0.1:{controller.port}",
+        MAIL_FROM="会务组 <meeting@example.org>",
+        EVENTSYS_BASE_URL="https://meeting.example.org",
+    )
+    from eventsys.registration.services import register
+
+    with app.app_context():
+        conference = make_conference()
+        register(conference, applicant(name="王敏", email="wm@example.com", locale="zh_CN"))
+        register(conference, applicant(name="Alice", email="alice@example.com", locale="en"))
+        db.session.commit()
+    deadline = time.monotonic() + 5
+    while len(inbox.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(inbox.messages) == 2
+    chinese, english = sorted(inbox.messages, key=lambda m: m["To"] != "wm@example.com")
+    assert chinese["To"] == "wm@example.com"
+    assert "报名已确认" in subject(chinese)
+    body = chinese.get_payload(decode=True).decode("utf-8")
+    assert "王敏" in body and "https://meeting.example.org/r/" in body
+    assert "confirmed" in subject(english)
+    assert "meeting@example.org" in english["From"]
+
+
+def test_a_down_mail_server_does_not_lose_the_registration(tmp_path):
+    app = build_app("sqlite", tmp_path, SMTP_URL=f"smtp://127.0.0.1:{free_port()}")
+    from eventsys.registration.models import Registration
+    from eventsys.registration.services import register
+
+    with app.app_context():
+        conference = make_conference()
+        register(conference, applicant())
+        db.session.commit()
+        assert db.session.query(Registration).count() == 1
