@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from eventsys.auth import services as auth_services
@@ -417,6 +418,11 @@ def conference_home(slug: str):
     g.conference = conference
     sessions = db.session.execute(
         select(ScheduleSession)
+        .options(
+            selectinload(ScheduleSession.speakers),
+            joinedload(ScheduleSession.room),
+            joinedload(ScheduleSession.forum),
+        )
         .where(ScheduleSession.conference_id == conference.id)
         .order_by(ScheduleSession.starts_at, ScheduleSession.position)
     ).scalars()

@@ -169,3 +169,31 @@ def test_html_in_names_is_escaped(ctx, client):
     page = client.get("/c/cy-2026/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_public_page_queries_do_not_grow_with_the_timetable(ctx, client):
+    from sqlalchemy import event
+
+    from eventsys.demo import demo_conference_json
+
+    make_conference(slug="small-2026")
+    from eventsys.conferences.jsonio import load_conference
+
+    load_conference(demo_conference_json())
+    db.session.commit()
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        small = client.get("/c/small-2026/")
+        small_count = len(statements)
+        statements.clear()
+        big = client.get("/c/" + demo_conference_json()["slug"] + "/")
+        big_count = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert small.status_code == big.status_code == 200
+    assert big_count <= small_count + 1
