@@ -40,8 +40,16 @@ def test_every_message_has_a_chinese_translation():
 
 
 def test_compiled_catalogue_matches_the_po_file():
+    def entries(catalog):
+        # plural messages have tuple ids and list translations
+        return {
+            m.id: tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+            for m in catalog
+            if m.id and not m.fuzzy
+        }
+
     with open(CATALOG / "messages.po", "rb") as handle:
-        po = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+        po = entries(read_po(handle))
     with open(CATALOG / "messages.mo", "rb") as handle:
-        mo = {m.id: m.string for m in read_mo(handle) if m.id}
+        mo = entries(read_mo(handle))
     assert po == mo, "messages.mo is stale: run pybabel compile -d eventsys/translations"

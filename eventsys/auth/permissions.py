@@ -8,8 +8,9 @@ from functools import wraps
 from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from eventsys.auth.models import ApiToken
 from eventsys.auth.services import resolve_api_token, role_allows, role_for
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
@@ -61,6 +62,22 @@ def admin_required(view):
     return wrapper
 
 
+def _note_token_use(token) -> None:
+    """Record when a token was last used, at most every five minutes: a write per request
+    would make every gate contend on the token row. Committed at once, before the endpoint
+    runs, so read-only requests record it too."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < timedelta(minutes=5):
+        return
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def api_conference(role: str | None, optional: bool = False):
     """Decorate an API endpoint whose URL has ``<slug>``.
 
@@ -93,10 +110,7 @@ def api_conference(role: str | None, optional: bool = False):
                     raise Forbidden(
                         f"This endpoint needs the {role} role; the token has {token.role}."
                     )
-                # A write per request would make every gate contend on the token row.
-                now = utcnow()
-                if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-                    token.last_used_at = now
+                _note_token_use(token)
                 g.api_token = token
                 g.api_role = token.role
             g.conference = conference

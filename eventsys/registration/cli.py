@@ -1,7 +1,33 @@
 """import-registrations."""
 
+from __future__ import annotations
+
+import click
 from flask import Flask
+
+from eventsys.cli_util import command_transaction
+from eventsys.conferences.services import get_conference
 
 
 def register(app: Flask) -> None:
-    pass
+    @app.cli.command("import-registrations")
+    @click.argument("slug")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option(
+        "--notify",
+        is_flag=True,
+        help="e-mail each imported person their confirmation (default: no e-mails)",
+    )
+    def import_registrations_command(slug: str, file: str, notify: bool):
+        """Register everyone in a .csv or .xlsx file, confirmed; all rows or none.
+
+        The first row names the columns, in either spelling and any order: 参会类别
+        (category code or name), 姓名, 邮箱, 手机, 单位, 职务 or category, name, email,
+        phone, organization, position. Other columns are ignored.
+        """
+        from eventsys.registration.imports import import_registrations
+
+        with command_transaction():
+            conference = get_conference(slug)
+            result = import_registrations(conference, file, notify=notify)
+        click.echo(f"Imported {result.imported} registrations into {slug}.")

@@ -56,6 +56,8 @@ class Registration(db.Model):
             sqlite_where=text(_ACTIVE_SQL),
         ),
         Index("ix_registrations_conference_status", "conference_id", "status"),
+        # The staff list pages newest first within a conference.
+        Index("ix_registrations_conference_id_id", "conference_id", "id"),
         Index("ix_registrations_waitlist", "conference_id", "status", "waitlisted_at", "id"),
     )
 

@@ -1294,9 +1294,7 @@ def save_question(
         code = conference_services.check_code(values.get("code") or "", "code")
     except ValidationError:
         code = ""
-        errors["code"] = _(
-            "1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
-        )
+        errors["code"] = _("1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
     label = clean_text(values.get("label"), QUESTION_LABEL_MAX, "label", errors, required=True)
     label_en = clean_text(values.get("label_en"), QUESTION_LABEL_MAX, "label_en", errors)
     kind = values.get("kind") or "text"

@@ -1,5 +1,556 @@
 """Staff pages for registrations: list, export, desk, approvals, invitations, questions."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from eventsys.auth.permissions import conference_view
+from eventsys.conferences.models import Conference
+from eventsys.errors import DomainError
+from eventsys.extensions import db
+from eventsys.i18n import localized
+from eventsys.registration import exports, services
+from eventsys.registration.models import STATUSES, Registration
+from eventsys.registration.notifications import manage_url
+from eventsys.registration.staff_forms import (
+    KIND_LABELS,
+    BulkForm,
+    ChangeCategoryForm,
+    ConfirmForm,
+    FilterForm,
+    InvitationForm,
+    QuestionForm,
+    ReasonForm,
+    answer_field_name,
+    walk_in_form,
+)
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
+
+PER_PAGE = 50
+QUEUE_LIMIT = 200
+
+
+@bp.context_processor
+def staff_page_helpers():
+    return {
+        "status_label": services.status_label,
+        "mask_phone": services.mask_phone,
+        "is_organizer": g.get("conference_role") == "organizer",
+    }
+
+
+def _is_organizer() -> bool:
+    return g.get("conference_role") == "organizer"
+
+
+def _show_errors(form, error: DomainError, field_names: dict[str, str] | None = None) -> None:
+    """A service's refusal: each named field gets its reason, the message goes on top."""
+    field_names = field_names or {}
+    for key, reason in error.errors.items():
+        name = field_names.get(key, key)
+        if name in form:
+            form[name].errors = [*form[name].errors, reason]
+    flash(error.message, "error")
+
+
+def _names(registrations: list[Registration]) -> str:
+    return "、".join(r.name for r in registrations)
+
+
+def _moved_up(promoted: list[Registration]) -> str:
+    """The part of a flash naming those the waitlist moved up, if any."""
+    if not promoted:
+        return ""
+    return " " + _("%(names)s moved up from the waitlist.", names=_names(promoted))
+
+
+# --- the list and its exports ----------------------------------------------------------------
+
+
+def _filters(conference: Conference) -> tuple[FilterForm, dict[str, str]]:
+    form = FilterForm(request.args)
+    form.set_choices(conference)
+    return form, form.values()
+
+
+def _page_numbers(page: int, pages: int) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: the first, the last and two either side (None: a gap)."""
+    wanted = {1, pages, *range(page - 2, page + 3)}
+    numbers: list[int | None] = []
+    for number in sorted(n for n in wanted if 1 <= n <= pages):
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _summary(conference: Conference) -> dict:
+    """Counts per category and status (one query) with the categories' seats."""
+    by_key = services.counts(conference)
+    rows = []
+    for category in conference.categories:
+        cells = {status: by_key.get((category.id, status), 0) for status in STATUSES}
+        rows.append({"category": category, "cells": cells, "total": sum(cells.values())})
+    totals = {status: sum(row["cells"][status] for row in rows) for status in STATUSES}
+    return {"rows": rows, "totals": totals, "total": sum(totals.values())}
+
+
+@bp.route("/<slug>/registrations")
+@conference_view("staff")
+def registrations(conference: Conference):
+    form, filters = _filters(conference)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = services.search_registrations(
+        conference, page=page, per_page=PER_PAGE, **filters
+    )
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page > pages:  # an old link after the list shrank: show its last page
+        page = pages
+        items, total = services.search_registrations(
+            conference, page=page, per_page=PER_PAGE, **filters
+        )
+    args = {key: value for key, value in filters.items() if value}
+    return render_template(
+        "registration/staff/list.html",
+        conference=conference,
+        form=form,
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        page_numbers=_page_numbers(page, pages),
+        args=args,
+        filtered=bool(args),
+        summary=_summary(conference),
+    )
+
+
+def _export(conference: Conference, extension: str) -> Response:
+    _form, filters = _filters(conference)
+    registrations = services.all_matching_registrations(conference, **filters)
+    headers, rows = exports.registration_rows(
+        conference, registrations, services.questions_of(conference)
+    )
+    stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
+    filename = f"{conference.slug}-registrations-{stamp}.{extension}"
+    if extension == "csv":
+        body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(headers, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/<slug>/registrations/export.csv")
+@conference_view("staff")
+def export_csv(conference: Conference):
+    return _export(conference, "csv")
+
+
+@bp.route("/<slug>/registrations/export.xlsx")
+@conference_view("staff")
+def export_xlsx(conference: Conference):
+    return _export(conference, "xlsx")
+
+
+# --- one registration ------------------------------------------------------------------------
+
+
+def _answers_shown(registration: Registration, questions) -> list[tuple[str, str]]:
+    answers = registration.answers or {}
+    return [
+        (localized(q, "label"), services.answer_text(q, answers.get(q.code))) for q in questions
+    ]
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>")
+@conference_view("staff")
+def registration(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    category_form = ChangeCategoryForm(category=registration.category.code)
+    category_form.category.choices = [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
+    return render_template(
+        "registration/staff/detail.html",
+        conference=conference,
+        registration=registration,
+        answers=_answers_shown(registration, services.questions_of(conference)),
+        manage_link=manage_url(registration),
+        category_form=category_form,
+        reason_form=ReasonForm(),
+    )
+
+
+def _back(conference: Conference, registration_id: int):
+    return redirect(
+        url_for(
+            "registration_staff.registration",
+            slug=conference.slug,
+            registration_id=registration_id,
+        )
+    )
+
+
+def _form_refused(form) -> bool:
+    """A posted action form that does not validate: say why, change nothing."""
+    if form.validate_on_submit():
+        return False
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return True
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/approve", methods=["POST"])
+@conference_view("staff")
+def approve(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    if _form_refused(ConfirmForm()):
+        return _back(conference, registration_id)
+    try:
+        services.approve(registration)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Approved: %(name)s is confirmed.", name=registration.name), "success")
+    return _back(conference, registration_id)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/reject", methods=["POST"])
+@conference_view("staff")
+def reject(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    form = ReasonForm()
+    if _form_refused(form):
+        return _back(conference, registration_id)
+    try:
+        promoted = services.reject(registration, form.reason.data or "")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        if promoted:
+            message = _("Rejected; %(names)s moved up from the waitlist.", names=_names(promoted))
+        else:
+            message = _("Rejected.")
+        flash(message, "success")
+    return _back(conference, registration_id)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+@conference_view("staff")
+def cancel(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    form = ReasonForm()
+    if _form_refused(form):
+        return _back(conference, registration_id)
+    try:
+        promoted = services.cancel(registration, (form.reason.data or "").strip())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        if promoted:
+            message = _("Cancelled; %(names)s moved up from the waitlist.", names=_names(promoted))
+        else:
+            message = _("Cancelled.")
+        flash(message, "success")
+    return _back(conference, registration_id)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/category", methods=["POST"])
+@conference_view("staff")
+def change_category(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    form = ChangeCategoryForm()
+    form.category.choices = [SelectChoice(c.code, c.name) for c in conference.categories]
+    if _form_refused(form):
+        return _back(conference, registration_id)
+    try:
+        category = services.find_category(conference, form.category.data)
+        promoted = services.change_category(
+            registration,
+            category,
+            override_capacity=bool(form.override_capacity.data) and _is_organizer(),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        message = _("Moved to %(category)s.", category=localized(category, "name"))
+        flash(message + _moved_up(promoted), "success")
+    return _back(conference, registration_id)
+
+
+# --- the desk: walk-ins ----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/registrations/new", methods=["GET", "POST"])
+@conference_view("staff")
+def walk_in(conference: Conference):
+    questions = services.questions_of(conference)
+    form = walk_in_form(conference, questions, may_override=_is_organizer())
+    if form.validate_on_submit():
+        applicant = services.Applicant(
+            category=form.category.data,
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            organization=form.organization.data or "",
+            position=form.position.data or "",
+            answers={q.code: form[answer_field_name(q)].data for q in questions},
+        )
+        override = _is_organizer() and bool(form.override_capacity.data)
+        try:
+            registration = services.register(
+                conference, applicant, source="desk", by_staff=True, override_capacity=override
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(
+                form, error, {f"answers.{q.code}": answer_field_name(q) for q in questions}
+            )
+        else:
+            _flash_registered(registration)
+            return redirect(
+                url_for(
+                    "registration_staff.registration",
+                    slug=conference.slug,
+                    registration_id=registration.id,
+                )
+            )
+    return render_template("registration/staff/new.html", conference=conference, form=form), (
+        422 if form.errors else 200
+    )
+
+
+def _flash_registered(registration: Registration) -> None:
+    category = localized(registration.category, "name")
+    if registration.status == "waitlisted":
+        flash(
+            _(
+                "%(category)s is full: %(name)s is on the WAITLIST, not confirmed. They move up "
+                "automatically when a seat becomes free.",
+                category=category,
+                name=registration.name,
+            ),
+            "warning",
+        )
+    elif registration.status == "pending":
+        flash(_("%(name)s is registered and awaits approval.", name=registration.name), "info")
+    else:
+        flash(
+            _(
+                "%(name)s is registered as %(category)s: confirmed.",
+                name=registration.name,
+                category=category,
+            ),
+            "success",
+        )
+
+
+# --- the approval queue ----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/approvals", methods=["GET", "POST"])
+@conference_view("staff")
+def approvals(conference: Conference):
+    form = BulkForm()
+    if request.method == "POST":
+        if _form_refused(form):
+            return redirect(url_for("registration_staff.approvals", slug=conference.slug))
+        action = request.form.get("action")
+        ids = list(dict.fromkeys(form.ids.data or []))
+        if action not in ("approve", "reject"):
+            flash(_("Choose approve or reject."), "error")
+        elif not ids:
+            flash(_("Tick at least one registration first."), "warning")
+        else:
+            _bulk(conference, action, ids, form.reason.data or "")
+        return redirect(url_for("registration_staff.approvals", slug=conference.slug))
+    items, total = services.pending_registrations(conference, limit=QUEUE_LIMIT)
+    return render_template(
+        "registration/staff/approvals.html",
+        conference=conference,
+        form=form,
+        items=items,
+        total=total,
+    )
+
+
+def _bulk(conference: Conference, action: str, ids: list[int], reason: str) -> None:
+    """All the ticked registrations in one transaction: all of them, or none."""
+    promoted: list[Registration] = []
+    done = 0
+    try:
+        for registration_id in ids:
+            registration = services.get_registration(conference, registration_id)
+            was_pending = registration.status == "pending"
+            try:
+                if action == "approve":
+                    services.approve(registration)
+                else:
+                    promoted += services.reject(registration, reason)
+            except DomainError as error:
+                raise DomainError(
+                    _("%(name)s: %(message)s", name=registration.name, message=error.message)
+                ) from error
+            done += was_pending
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Nothing was changed. %(message)s", message=error.message), "error")
+        return
+    if action == "approve":
+        message = _("Approved: %(num)s.", num=done)
+    else:
+        message = _("Rejected: %(num)s.", num=done)
+    flash(message + _moved_up(promoted), "success")
+
+
+# --- invitation codes (organizers) -----------------------------------------------------------
+
+
+@bp.route("/<slug>/invitations", methods=["GET", "POST"])
+@conference_view("organizer")
+def invitations(conference: Conference):
+    form = InvitationForm()
+    form.category.choices = [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
+    if form.validate_on_submit():
+        expires_at = form.expires_at.data
+        if expires_at is not None:
+            expires_at = expires_at.replace(tzinfo=conference.tz).astimezone(UTC)
+        try:
+            category = services.find_category(conference, form.category.data)
+            made = services.create_invitations(
+                conference,
+                category,
+                count=form.count.data or 1,
+                max_uses=form.max_uses.data,
+                expires_at=expires_at,
+                code=(form.code.data or "").strip() or None,
+                note=(form.note.data or "").strip(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.errors:
+                _show_errors(form, error)
+            else:
+                form.code.errors = [*form.code.errors, error.message]
+        else:
+            flash(
+                _(
+                    "Invitation codes created (%(num)s): %(codes)s",
+                    num=len(made),
+                    codes=", ".join(i.code for i in made[:20]) + ("…" if len(made) > 20 else ""),
+                ),
+                "success",
+            )
+            return redirect(url_for("registration_staff.invitations", slug=conference.slug))
+    return render_template(
+        "registration/staff/invitations.html",
+        conference=conference,
+        form=form,
+        codes=services.list_invitations(conference),
+        categories={c.id: c for c in conference.categories},
+        now=datetime.now(UTC),
+    ), (422 if form.errors else 200)
+
+
+# --- the organizers' own questions -----------------------------------------------------------
+
+
+def _question_values(form: QuestionForm) -> dict:
+    return {
+        "code": form.code.data,
+        "label": form.label.data,
+        "label_en": form.label_en.data,
+        "kind": form.kind.data,
+        "required": form.required.data,
+        "options": form.options.data or "",
+    }
+
+
+@bp.route("/<slug>/questions", methods=["GET", "POST"])
+@conference_view("organizer")
+def questions(conference: Conference):
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            question = services.save_question(conference, _question_values(form))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(_("Question %(code)s added.", code=question.code), "success")
+            return redirect(url_for("registration_staff.questions", slug=conference.slug))
+    return render_template(
+        "registration/staff/questions.html",
+        conference=conference,
+        form=form,
+        questions=services.questions_of(conference),
+        kinds=KIND_LABELS,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@conference_view("organizer")
+def edit_question(conference: Conference, question_id: int):
+    question = services.get_question(conference, question_id)
+    form = QuestionForm(obj=question)
+    if request.method == "GET":
+        form.options.data = services.options_text(question.options)
+    if form.validate_on_submit():
+        try:
+            services.save_question(conference, _question_values(form), question)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("registration_staff.questions", slug=conference.slug))
+    return render_template(
+        "registration/staff/question_edit.html",
+        conference=conference,
+        form=form,
+        question=question,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/<slug>/questions/<int:question_id>/delete", methods=["POST"])
+@conference_view("organizer")
+def delete_question(conference: Conference, question_id: int):
+    if not _form_refused(ConfirmForm()):
+        try:
+            question = services.delete_question(conference, question_id)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Question %(code)s deleted.", code=question.code), "success")
+    return redirect(url_for("registration_staff.questions", slug=conference.slug))

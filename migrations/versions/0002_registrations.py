@@ -108,6 +108,7 @@ def upgrade():
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registrations_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_registrations_conference_status', ['conference_id', 'status'], unique=False)
+        batch_op.create_index('ix_registrations_conference_id_id', ['conference_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_delegation_id'), ['delegation_id'], unique=False)
         batch_op.create_index('ix_registrations_waitlist', ['conference_id', 'status', 'waitlisted_at', 'id'], unique=False)
         batch_op.create_index('uq_registrations_email_active', ['conference_id', 'email_key'], unique=True, postgresql_where=sa.text("status IN ('confirmed', 'pending', 'waitlisted')"), sqlite_where=sa.text("status IN ('confirmed', 'pending', 'waitlisted')"))
@@ -138,6 +139,7 @@ def downgrade():
         batch_op.drop_index('ix_registrations_waitlist')
         batch_op.drop_index(batch_op.f('ix_registrations_delegation_id'))
         batch_op.drop_index('ix_registrations_conference_status')
+        batch_op.drop_index('ix_registrations_conference_id_id')
         batch_op.drop_index(batch_op.f('ix_registrations_category_id'))
 
     op.drop_table('registrations')

@@ -97,3 +97,12 @@ def test_revoked_token_stops_working(ctx, client):
     response = client.get("/api/v1/conferences/cy-2026/export", headers=headers)
     assert response.status_code == 401
     assert json.loads(response.data)["error"] == "unauthorized"
+
+
+def test_token_use_is_recorded_even_for_reads(ctx, client):
+    cy = make_conference()
+    token = make_token(make_user("org@example.com", "organizer", cy), cy, "organizer")
+    assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is None
+    client.get("/api/v1/conferences/cy-2026/export", headers={"Authorization": f"Bearer {token}"})
+    db.session.expire_all()
+    assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is not None

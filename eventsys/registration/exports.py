@@ -1,0 +1,148 @@
+"""Registrations as spreadsheets: CSV (UTF-8 with BOM) and XLSX, with Chinese headers.
+
+The first six columns are named as the import reads them, so an export can be edited and
+imported into another conference.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from eventsys.conferences.models import Conference
+from eventsys.registration.models import Question, Registration
+
+HEADERS = ["参会类别", "姓名", "邮箱", "手机", "单位", "职务", "状态", "报名时间"]
+# The file speaks Chinese whatever the language of the page it was downloaded from.
+STATUS_ZH = {
+    "confirmed": "已确认",
+    "pending": "待审核",
+    "waitlisted": "候补",
+    "rejected": "未通过",
+    "cancelled": "已取消",
+}
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+# A spreadsheet program runs a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def answer_text(question: Question, value: Any) -> str:
+    """An answer as a person reads it: option labels rather than their values."""
+    if value is None or value == "" or value == []:
+        return ""
+    labels = {o["value"]: o.get("label") or o["value"] for o in question.options or []}
+    if question.kind == "yesno":
+        return "是" if value is True else "否" if value is False else str(value)
+    if question.kind == "multi" and isinstance(value, list):
+        return "、".join(labels.get(v, str(v)) for v in value)
+    if question.kind == "choice":
+        return labels.get(value, str(value))
+    return str(value)
+
+
+def registration_rows(
+    conference: Conference, registrations: Iterable[Registration], questions: Sequence[Question]
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and one row per registration; times are naive, in the conference's zone."""
+    tz = conference.tz
+    headers = HEADERS + [question.label for question in questions]
+    rows = []
+    for registration in registrations:
+        answers = registration.answers or {}
+        rows.append(
+            [
+                registration.category.name,
+                registration.name,
+                registration.email,
+                registration.phone,
+                registration.organization,
+                registration.position,
+                STATUS_ZH.get(registration.status, registration.status),
+                registration.created_at.astimezone(tz).replace(tzinfo=None),
+                *(answer_text(q, answers.get(q.code)) for q in questions),
+            ]
+        )
+    return headers, rows
+
+
+def guard_formula(text: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    return guard_formula(str(value))
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel shows the Chinese as Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_csv_cell(h) for h in headers])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _display_width(value: Any) -> int:
+    if isinstance(value, datetime):
+        return 16
+    text = "" if value is None else str(value)
+    # Chinese characters take two columns' width.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def to_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "报名") -> bytes:
+    """An Excel workbook: bold header row, frozen, columns as wide as their contents.
+
+    Text cells are always stored as text, never as formulas, so nothing needs the CSV's
+    apostrophe: a phone number like +852… stays exactly as typed.
+    """
+    widths = [_display_width(h) for h in headers]
+    for row in rows[:500]:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], _display_width(value))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 50)
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        cell.data_type = "s"
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value: Any):
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would store it as a formula
+        return cell
+    return value
