@@ -183,33 +183,24 @@ def approve_registration(conference: Conference, registration_id: int):
     return jsonify({"id": registration.id, "status": registration.status})
 
 
+def _free_a_seat(conference: Conference, registration_id: int, action, status: str):
+    """Reject or cancel; the answer names the first person promoted from the waitlist."""
+    body = request.get_json(silent=True) or {}
+    registration = registration_services.get_registration(conference, registration_id)
+    promoted = action(registration, str(body.get("reason") or ""))
+    db.session.commit()
+    return jsonify(
+        {"id": registration_id, "status": status, "promoted": promoted[0].id if promoted else None}
+    )
+
+
 @bp.post("/conferences/<slug>/registrations/<int:registration_id>/reject")
 @api_conference("staff")
 def reject_registration(conference: Conference, registration_id: int):
-    body = request.get_json(silent=True) or {}
-    registration = registration_services.get_registration(conference, registration_id)
-    promoted = registration_services.reject(registration, str(body.get("reason") or ""))
-    db.session.commit()
-    return jsonify(
-        {
-            "id": registration_id,
-            "status": "rejected",
-            "promoted": promoted[0].id if promoted else None,
-        }
-    )
+    return _free_a_seat(conference, registration_id, registration_services.reject, "rejected")
 
 
 @bp.post("/conferences/<slug>/registrations/<int:registration_id>/cancel")
 @api_conference("staff")
 def cancel_registration(conference: Conference, registration_id: int):
-    body = request.get_json(silent=True) or {}
-    registration = registration_services.get_registration(conference, registration_id)
-    promoted = registration_services.cancel(registration, str(body.get("reason") or ""))
-    db.session.commit()
-    return jsonify(
-        {
-            "id": registration_id,
-            "status": "cancelled",
-            "promoted": promoted[0].id if promoted else None,
-        }
-    )
+    return _free_a_seat(conference, registration_id, registration_services.cancel, "cancelled")

@@ -551,7 +551,8 @@ def _new_registration(
 
 
 def _flush_new(registrations: list[Registration]) -> None:
-    """Insert; a concurrent registration with the same e-mail or phone loses here."""
+    """Insert (and write pending changes); a concurrent registration with the same e-mail or
+    phone loses here, on the unique index."""
     db.session.add_all(registrations)
     try:
         db.session.flush()
@@ -917,19 +918,8 @@ def update_details(
     ):
         registration.status = "pending"
         notify(registration, "back_to_approval")
-    _flush_changed(registration)
+    _flush_new([])  # a concurrent registration may have taken the new e-mail or phone
     return registration
-
-
-def _flush_changed(registration: Registration) -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise AlreadyRegistered(
-            _("This e-mail address or phone number is already registered for this conference."),
-            {"email": _("already registered")},
-        ) from None
 
 
 def change_category(

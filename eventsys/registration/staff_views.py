@@ -231,48 +231,45 @@ def approve(conference: Conference, registration_id: int):
     return _back(conference, registration_id)
 
 
-@bp.route("/<slug>/registrations/<int:registration_id>/reject", methods=["POST"])
-@conference_view("staff")
-def reject(conference: Conference, registration_id: int):
+def _free_a_seat(conference: Conference, registration_id: int, action, done: str, moved_up):
+    """Reject or cancel from the detail page, telling who moved up from the waitlist."""
     registration = services.get_registration(conference, registration_id)
     form = ReasonForm()
     if _form_refused(form):
         return _back(conference, registration_id)
     try:
-        promoted = services.reject(registration, form.reason.data or "")
+        promoted = action(registration, (form.reason.data or "").strip())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        if promoted:
-            message = _("Rejected; %(names)s moved up from the waitlist.", names=_names(promoted))
-        else:
-            message = _("Rejected.")
-        flash(message, "success")
+        flash(moved_up(_names(promoted)) if promoted else done, "success")
     return _back(conference, registration_id)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/reject", methods=["POST"])
+@conference_view("staff")
+def reject(conference: Conference, registration_id: int):
+    return _free_a_seat(
+        conference,
+        registration_id,
+        services.reject,
+        _("Rejected."),
+        lambda names: _("Rejected; %(names)s moved up from the waitlist.", names=names),
+    )
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
 @conference_view("staff")
 def cancel(conference: Conference, registration_id: int):
-    registration = services.get_registration(conference, registration_id)
-    form = ReasonForm()
-    if _form_refused(form):
-        return _back(conference, registration_id)
-    try:
-        promoted = services.cancel(registration, (form.reason.data or "").strip())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        if promoted:
-            message = _("Cancelled; %(names)s moved up from the waitlist.", names=_names(promoted))
-        else:
-            message = _("Cancelled.")
-        flash(message, "success")
-    return _back(conference, registration_id)
+    return _free_a_seat(
+        conference,
+        registration_id,
+        services.cancel,
+        _("Cancelled."),
+        lambda names: _("Cancelled; %(names)s moved up from the waitlist.", names=names),
+    )
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/category", methods=["POST"])
