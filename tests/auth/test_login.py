@@ -80,3 +80,34 @@ def test_rate_limit_counts_per_account_so_colleagues_can_still_sign_in(ctx, clie
         login(client, "org@example.com", "nope-nope")
     assert login(client, "org@example.com", PASSWORD).status_code == 429
     assert login(client, "colleague@example.com", PASSWORD).status_code == 302
+
+
+def test_login_limits_are_shared_through_redis_when_configured(tmp_path):
+    """Several app servers count sign-in attempts together when EVENTSYS_REDIS_URL is set."""
+    import redis
+
+    from tests.conftest import Client, build_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        import pytest
+
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    redis.Redis.from_url(url).flushdb()
+    first = build_app("sqlite", tmp_path, REDIS_URL=url)
+    second = build_app("sqlite", tmp_path, REDIS_URL=url)
+    with first.app_context():
+        make_user("org@example.com")
+    for app in (first, second):
+        app.test_client_class = Client
+    one, two = first.test_client(), second.test_client()
+    for _ in range(5):
+        assert login(one, "org@example.com", "nope-nope").status_code == 401
+    for _ in range(5):
+        assert login(two, "org@example.com", "nope-nope").status_code == 401
+    assert login(one, "org@example.com", PASSWORD).status_code == 429
+    assert login(two, "org@example.com", PASSWORD).status_code == 429
+    assert redis.Redis.from_url(url).keys("LIMITS*")
+    redis.Redis.from_url(url).flushdb()
