@@ -39,6 +39,7 @@ from eventsys.conferences.jsonio import export_conference, load_conference
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db
+from eventsys.registration.services import counts as registration_counts
 from eventsys.schedule.models import ScheduleSession
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
@@ -218,8 +219,15 @@ def dashboard(conference: Conference):
             select(ScheduleSession.id).where(ScheduleSession.conference_id == conference.id)
         ).all()
     )
+    by_status: dict[str, int] = {}
+    for (_category, status), number in registration_counts(conference).items():
+        by_status[status] = by_status.get(status, 0) + number
     return render_template(
-        "conferences/dashboard.html", conference=conference, counts=counts, parts=PART_PAGES
+        "conferences/dashboard.html",
+        conference=conference,
+        counts=counts,
+        parts=PART_PAGES,
+        by_status=by_status,
     )
 
 

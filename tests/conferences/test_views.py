@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import func, select
 
 from eventsys.conferences.models import Category, Conference
@@ -197,3 +199,27 @@ def test_public_page_queries_do_not_grow_with_the_timetable(ctx, client):
         event.remove(db.engine, "before_cursor_execute", count)
     assert small.status_code == big.status_code == 200
     assert big_count <= small_count + 1
+
+
+def test_overview_counts_registrations_by_status(ctx, client):
+    from tests.factories import make_registration
+
+    conference = make_conference(
+        categories=[
+            {
+                "code": "delegate",
+                "name": "正式代表",
+                "capacity": 1,
+                "requires_approval": False,
+                "invite_only": False,
+            }
+        ]
+    )
+    make_registration(conference)
+    make_registration(conference)
+    make_user("staff@example.com", "staff", conference)
+    login(client, "staff@example.com", PASSWORD)
+    page = client.get("/manage/cy-2026/").get_data(as_text=True)
+    assert re.search(r"已确认</strong></header>\s*<p class=\"big-number\">1<", page)
+    assert re.search(r"候补中</strong></header>\s*<p class=\"big-number\">1<", page)
+    assert "导出 JSON" not in page  # organizers only
