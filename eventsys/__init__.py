@@ -33,9 +33,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     register_extensions(app)
     register_blueprints(app)
-    from eventsys.web import register_errorhandlers, register_template_helpers
+    from eventsys.web import (
+        register_errorhandlers,
+        register_security_headers,
+        register_template_helpers,
+    )
 
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     return app

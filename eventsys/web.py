@@ -93,6 +93,19 @@ def register_errorhandlers(app: Flask) -> None:
             )
 
 
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # Private links (/r/<token>) must not leak to other sites through the Referer header.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/r/", "/q/", "/manage/")):
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 

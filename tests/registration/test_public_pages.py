@@ -183,3 +183,11 @@ def test_scanning_a_code_shows_the_ticket_and_refuses_forgeries(conference, clie
 
 def test_unknown_manage_token_is_404(client, ctx):
     assert client.get("/r/not-a-token").status_code == 404
+
+
+def test_private_pages_do_not_leak_their_address(conference, client):
+    registration = make_registration(conference, answers={"diet": "none"})
+    response = client.get(f"/r/{registration.manage_token}")
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["X-Frame-Options"] == "DENY"
