@@ -93,6 +93,18 @@ def register_errorhandlers(app: Flask) -> None:
             )
 
 
+def show_errors(form, error: DomainError, rename=None) -> None:
+    """A service's refusal on a form: each field it names gets its reason next to it, and the
+    message goes on top. ``rename`` maps a service's key (``answers.diet``) to a field name."""
+    from flask import flash
+
+    for key, reason in error.errors.items():
+        name = rename(key) if rename else key
+        if name and name in form:
+            form[name].errors = [*form[name].errors, reason]
+    flash(error.message, "error")
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):

@@ -50,11 +50,12 @@ def create_user(email: str, password: str, name: str = "", is_admin: bool = Fals
                 "Password must have at least %(min_password_length)s characters.",
                 min_password_length=MIN_PASSWORD_LENGTH,
             ),
-            {"password": "too short"},
+            {"password": _("too short")},
         )
     if find_user(email):
         raise Conflict(
-            _("A user with e-mail %(email)s already exists.", email=email), {"email": "taken"}
+            _("A user with e-mail %(email)s already exists.", email=email),
+            {"email": _("already used")},
         )
     user = User(
         email=email,
@@ -74,7 +75,7 @@ def set_password(user: User, password: str) -> None:
                 "Password must have at least %(min_password_length)s characters.",
                 min_password_length=MIN_PASSWORD_LENGTH,
             ),
-            {"password": "too short"},
+            {"password": _("too short")},
         )
     user.password_hash = generate_password_hash(password)
 
@@ -98,7 +99,7 @@ def check_role(role: str) -> str:
                 role=role,
                 join_roles=", ".join(ROLES),
             ),
-            {"role": "unknown"},
+            {"role": _("unknown")},
         )
     return role
 

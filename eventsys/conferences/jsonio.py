@@ -393,7 +393,7 @@ def load_conference(data: Any, replace: bool = False) -> Conference:
                 "A conference with slug %(slug)s already exists; use --replace to update it.",
                 slug=spec["slug"],
             ),
-            {"slug": "taken"},
+            {"slug": _("already used")},
         )
     own = {
         key: spec[key]

@@ -26,7 +26,7 @@ def get_conference(slug: str) -> Conference:
         select(Conference).where(Conference.slug == slug)
     ).scalar_one_or_none()
     if conference is None:
-        raise NotFound(_("No conference with slug %(slug)s.", slug=slug), {"slug": "unknown"})
+        raise NotFound(_("No conference with slug %(slug)s.", slug=slug), {"slug": _("unknown")})
     return conference
 
 
@@ -43,7 +43,7 @@ def check_slug(slug: str) -> str:
     if not SLUG_RE.match(slug):
         raise ValidationError(
             _("The slug must be 2-64 characters: lower-case letters, digits and dashes."),
-            {"slug": "invalid"},
+            {"slug": _("not valid")},
         )
     return slug
 
@@ -57,7 +57,7 @@ def check_code(code: str, field: str = "code") -> str:
                 "letter or digit.",
                 field=field,
             ),
-            {field: "invalid"},
+            {field: _("letters, digits, '-', '_' or '.' only")},
         )
     return code
 
@@ -68,7 +68,7 @@ def check_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(
             _("Unknown time zone %(name)s; use an IANA name such as Asia/Shanghai.", name=name),
-            {"timezone": "unknown"},
+            {"timezone": _("unknown time zone")},
         ) from None
     return name
 
@@ -83,7 +83,7 @@ def check_capacity(value: Any, field: str = "capacity") -> int | None:
                 field=field,
                 max_capacity=MAX_CAPACITY,
             ),
-            {field: "invalid"},
+            {field: _("a whole number from 0, or empty")},
         )
     return value
 
@@ -110,17 +110,17 @@ class ConferenceFields:
 def _check_fields(fields: ConferenceFields) -> None:
     errors = {}
     if not fields.title.strip():
-        errors["title"] = "required"
+        errors["title"] = _("required")
     if len(fields.title) > 200 or len(fields.title_en) > 200:
-        errors["title"] = "at most 200 characters"
+        errors["title"] = _("at most %(n)s characters", n=200)
     if fields.ends_on < fields.starts_on:
-        errors["ends_on"] = "before the start date"
+        errors["ends_on"] = _("before the first day")
     if (
         fields.registration_opens_at
         and fields.registration_closes_at
         and fields.registration_closes_at <= fields.registration_opens_at
     ):
-        errors["registration_closes_at"] = "not after the opening time"
+        errors["registration_closes_at"] = _("must be after the opening")
     if errors:
         field, reason = next(iter(errors.items()))
         raise ValidationError(_("%(field)s: %(reason)s.", field=field, reason=reason), errors)
@@ -137,7 +137,7 @@ def create_conference(fields: ConferenceFields) -> Conference:
     ).scalar_one_or_none():
         raise Conflict(
             _("A conference with slug %(slug)s already exists.", slug=fields.slug),
-            {"slug": "taken"},
+            {"slug": _("already used")},
         )
     conference = Conference(**vars(fields))
     db.session.add(conference)
@@ -199,14 +199,17 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
     values["code"] = check_code(values.get("code", ""))
     values["name"] = (values.get("name") or "").strip()
     if not values["name"] or len(values["name"]) > 200:
-        raise ValidationError(_("name: required, at most 200 characters."), {"name": "invalid"})
+        raise ValidationError(
+            _("name: required, at most 200 characters."),
+            {"name": _("required, at most 200 characters")},
+        )
     if "capacity" in values:
         values["capacity"] = check_capacity(values["capacity"])
     clash = find_part(conference, kind, values["code"])
     if clash is not None and clash is not part:
         raise Conflict(
             _("The code %(code)s is already used in this conference.", code=values["code"]),
-            {"code": "taken"},
+            {"code": _("already used")},
         )
     if kind == "checkin_lists" and "session" in values:
         session_code = values.pop("session")
@@ -221,7 +224,7 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
             if session is None:
                 raise ValidationError(
                     _("session: no session with code %(session_code)s.", session_code=session_code),
-                    {"session": "unknown"},
+                    {"session": _("no such session")},
                 )
             values["session_id"] = session.id
     if part is None:

@@ -41,6 +41,7 @@ from eventsys.errors import DomainError
 from eventsys.extensions import db
 from eventsys.registration.services import counts as registration_counts
 from eventsys.schedule.models import ScheduleSession
+from eventsys.web import show_errors
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
 public_bp = Blueprint("public", __name__)
@@ -114,18 +115,6 @@ def _fields_from_form(form: ConferenceForm, timezone: str) -> services.Conferenc
     )
 
 
-def _show_field_errors(form, error: DomainError) -> None:
-    """Put a service's refusal next to the field it names, or at the top of the form."""
-    placed = False
-    for name in error.errors:
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -163,7 +152,7 @@ def create():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_field_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("Conference created. Now add its registration categories."), "success")
             return redirect(url_for("conferences.parts", slug=conference.slug, kind="categories"))
@@ -247,7 +236,7 @@ def edit(conference: Conference):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_field_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("conferences.dashboard", slug=conference.slug))
@@ -290,7 +279,7 @@ def parts(conference: Conference, kind: str):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_field_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("%(name)s added.", name=part.name), "success")
             return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
@@ -318,7 +307,7 @@ def edit_part(conference: Conference, kind: str, part_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_field_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
@@ -370,7 +359,7 @@ def members(conference: Conference):
         except DomainError as error:
             db.session.rollback()
             if error.message:
-                _show_field_errors(form, error)
+                show_errors(form, error)
         else:
             flash(_("%(email)s is now a member.", email=user.email), "success")
             return redirect(url_for("conferences.members", slug=conference.slug))

@@ -177,17 +177,9 @@ def form_data_from_answers(answers: dict, questions) -> dict:
     return data
 
 
-def place_errors(form, errors: dict) -> bool:
-    """Show a service's field errors next to the fields; False if some had no field."""
-    all_placed = True
-    for key, reason in errors.items():
-        name = "q_" + key.split(".", 1)[1] if key.startswith("answers.") else key
-        field = getattr(form, name, None)
-        if field is None:
-            all_placed = False
-            continue
-        field.errors = [*list(field.errors), reason]
-    return all_placed
+def answer_field(key: str) -> str:
+    """The form field of a service's error key: ``answers.diet`` is the field ``q_diet``."""
+    return "q_" + key.split(".", 1)[1] if key.startswith("answers.") else key
 
 
 class MemberForm(Form):

@@ -28,6 +28,7 @@ from eventsys.registration.staff_forms import (
     answer_field_name,
     walk_in_form,
 )
+from eventsys.web import show_errors
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
 
@@ -46,16 +47,6 @@ def staff_page_helpers():
 
 def _is_organizer() -> bool:
     return g.get("conference_role") == "organizer"
-
-
-def _show_errors(form, error: DomainError, field_names: dict[str, str] | None = None) -> None:
-    """A service's refusal: each named field gets its reason, the message goes on top."""
-    field_names = field_names or {}
-    for key, reason in error.errors.items():
-        name = field_names.get(key, key)
-        if name in form:
-            form[name].errors = [*form[name].errors, reason]
-    flash(error.message, "error")
 
 
 def _names(registrations: list[Registration]) -> str:
@@ -323,9 +314,8 @@ def walk_in(conference: Conference):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_errors(
-                form, error, {f"answers.{q.code}": answer_field_name(q) for q in questions}
-            )
+            names = {f"answers.{q.code}": answer_field_name(q) for q in questions}
+            show_errors(form, error, lambda key: names.get(key, key))
         else:
             _flash_registered(registration)
             return redirect(
@@ -453,7 +443,7 @@ def invitations(conference: Conference):
         except DomainError as error:
             db.session.rollback()
             if error.errors:
-                _show_errors(form, error)
+                show_errors(form, error)
             else:
                 form.code.errors = [*form.code.errors, error.message]
         else:
@@ -500,7 +490,7 @@ def questions(conference: Conference):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("Question %(code)s added.", code=question.code), "success")
             return redirect(url_for("registration_staff.questions", slug=conference.slug))
@@ -526,7 +516,7 @@ def edit_question(conference: Conference, question_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("registration_staff.questions", slug=conference.slug))

@@ -26,13 +26,14 @@ from eventsys.registration import services
 from eventsys.registration.forms import (
     CancelForm,
     ResendForm,
+    answer_field,
     answers_from_form,
     delegation_form,
     form_data_from_answers,
-    place_errors,
     registration_form,
 )
 from eventsys.registration.models import Registration
+from eventsys.web import show_errors
 
 bp = Blueprint("registration", __name__)
 
@@ -108,8 +109,7 @@ def register(slug: str):
             db.session.rollback()
             status = error.status
             duplicate = isinstance(error, services.AlreadyRegistered)
-            if not place_errors(form, error.errors) or not error.errors or duplicate:
-                flash(error.message, "error")
+            show_errors(form, error, answer_field)
         else:
             flash(status_message(registration.status), "success")
             return redirect(url_for("registration.manage", token=registration.manage_token))
@@ -311,8 +311,7 @@ def edit(token: str):
         except DomainError as error:
             db.session.rollback()
             status = error.status
-            if not place_errors(form, error.errors) or not error.errors:
-                flash(error.message, "error")
+            show_errors(form, error, answer_field)
         else:
             if updated.status == "pending":
                 flash(_("Saved. Your changed registration awaits approval again."), "info")
