@@ -56,8 +56,8 @@ def fill(count: int, seed: int = 2026) -> dict:
     from eventsys.conferences.models import Category, Conference
     from eventsys.db_types import utcnow
     from eventsys.extensions import db
+    from eventsys.registration.applicants import email_key
     from eventsys.registration.models import Registration
-    from eventsys.registration.services import email_key
 
     conference = bench_import.load_bench_conference()
     categories = list(

@@ -7,6 +7,7 @@ import copy
 from eventsys.auth import services as auth_services
 from eventsys.conferences.jsonio import load_conference
 from eventsys.extensions import db
+from eventsys.registration.applicants import Applicant
 
 # The contract's example conference, verbatim.
 CONTRACT_EXAMPLE = {
@@ -78,7 +79,6 @@ _person = 0
 
 def applicant(category: str = "delegate", **changes):
     """A plausible, unique attendee (e-mail and phone differ each call)."""
-    from eventsys.registration.services import Applicant
 
     global _person
     _person += 1

@@ -11,9 +11,10 @@ from eventsys.conferences.models import Conference
 from eventsys.errors import Forbidden, ValidationError
 from eventsys.extensions import db
 from eventsys.registration import services as registration_services
+from eventsys.registration.applicants import Applicant
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
-from eventsys.registration.services import Applicant, mask_phone
+from eventsys.registration.services import mask_phone
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -26,12 +26,8 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsys.i18n import is_english, localized
+from eventsys.registration.applicants import NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
 from eventsys.registration.models import Question
-from eventsys.registration.services import (
-    NAME_MAX,
-    ORGANIZATION_MAX,
-    POSITION_MAX,
-)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -29,19 +29,13 @@ from sqlalchemy.exc import IntegrityError
 from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.extensions import db
+from eventsys.registration.applicants import Applicant, CleanApplicant, check_applicant
+from eventsys.registration.errors import AlreadyRegistered, CategoryFull
 from eventsys.registration.models import ACTIVE_STATUSES, Question, Registration
-from eventsys.registration.services import (
-    AlreadyRegistered,
-    Applicant,
-    CategoryFull,
-    CleanApplicant,
-    _add_seats,
-    _new_registration,
-    check_applicant,
-    notify,
-    questions_of,
-    take_seats,
-)
+from eventsys.registration.notifications import notify
+from eventsys.registration.questions import questions_of
+from eventsys.registration.seats import adjust_seats, take_seats
+from eventsys.registration.services import _new_registration
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_SHOWN_PROBLEMS = 10
@@ -580,7 +574,7 @@ def _take_seats_and_insert(conference: Conference, cleaned: list[CleanApplicant]
         # Give back what this import took so far, so that a caller who commits anyway
         # (and the message's seat counts) see the seats as they were.
         for earlier, earlier_count in taken:
-            _add_seats(conference.id, earlier.id, -earlier_count)
+            adjust_seats(conference.id, earlier.id, -earlier_count)
         raise _not_enough_seats(conference, category, count, len(cleaned))
     registrations = [
         _new_registration(conference, clean, "confirmed", "import", "zh_CN") for clean in cleaned

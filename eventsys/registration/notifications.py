@@ -7,7 +7,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventsys.checkin.codes import base_url
-from eventsys.mail import Mail
+from eventsys.extensions import db
+from eventsys.mail import Mail, queue_mail
 from eventsys.registration.models import Delegation, Registration
 
 
@@ -70,3 +71,14 @@ def delegation_mail(delegation: Delegation, members: list[Registration], locale:
         )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
         return Mail(to=delegation.contact_email, subject=f"{subject} · {title}", text=text)
+
+
+def notify(registration: Registration, event: str) -> None:
+    """Queue the e-mail for this event in the attendee's language (sent on commit)."""
+    mail = registration_mail(registration, event)
+    if mail is not None:
+        queue_mail(db.session, mail)
+
+
+def notify_delegation(delegation: Delegation, members: list[Registration], locale: str) -> None:
+    queue_mail(db.session, delegation_mail(delegation, members, locale))

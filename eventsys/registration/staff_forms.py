@@ -22,7 +22,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventsys.conferences.services import CODE_RE
 from eventsys.i18n import is_english, localized
 from eventsys.registration import services
+from eventsys.registration.applicants import ANSWER_MAX, NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
 from eventsys.registration.models import QUESTION_KINDS, STATUSES, Question
+from eventsys.registration.questions import QUESTION_CODE_MAX, QUESTION_LABEL_MAX
 
 REASON_MAX = 1000
 
@@ -92,7 +94,7 @@ class WalkInForm(FlaskForm):
     """A registration taken at the desk."""
 
     category = SelectField(_l("Category"), choices=[], validators=[InputRequired()])
-    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=services.NAME_MAX)])
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=NAME_MAX)])
     email = StringField(
         _l("E-mail"),
         validators=[InputRequired(), Length(max=254)],
@@ -105,11 +107,9 @@ class WalkInForm(FlaskForm):
         description=_l("11 digits for a mainland mobile; otherwise + and the country code."),
     )
     organization = StringField(
-        _l("Organization"), validators=[Optional(), Length(max=services.ORGANIZATION_MAX)]
+        _l("Organization"), validators=[Optional(), Length(max=ORGANIZATION_MAX)]
     )
-    position = StringField(
-        _l("Position"), validators=[Optional(), Length(max=services.POSITION_MAX)]
-    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=POSITION_MAX)])
     override_capacity = BooleanField(_l("Confirm even if the category is full"))
 
 
@@ -148,9 +148,7 @@ def _answer_field(question: Question) -> Field:
             validators=validators,
         )
     render_kw = {"number": {"inputmode": "decimal"}, "date": {"type": "date"}}.get(question.kind)
-    return StringField(
-        label, validators=[*validators, Length(max=services.ANSWER_MAX)], render_kw=render_kw
-    )
+    return StringField(label, validators=[*validators, Length(max=ANSWER_MAX)], render_kw=render_kw)
 
 
 def walk_in_form(conference, questions: list[Question], may_override: bool) -> WalkInForm:
@@ -229,15 +227,15 @@ KIND_LABELS = {
 class QuestionForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[InputRequired(), Length(max=services.QUESTION_CODE_MAX)],
+        validators=[InputRequired(), Length(max=QUESTION_CODE_MAX)],
         description=_l("Short and unique, e.g. diet; names the answer's column in the API."),
     )
     label = StringField(
         _l("Question (Chinese)"),
-        validators=[InputRequired(), Length(max=services.QUESTION_LABEL_MAX)],
+        validators=[InputRequired(), Length(max=QUESTION_LABEL_MAX)],
     )
     label_en = StringField(
-        _l("Question (English)"), validators=[Optional(), Length(max=services.QUESTION_LABEL_MAX)]
+        _l("Question (English)"), validators=[Optional(), Length(max=QUESTION_LABEL_MAX)]
     )
     kind = SelectField(
         _l("Kind of answer"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in QUESTION_KINDS]

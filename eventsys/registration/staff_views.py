@@ -14,8 +14,19 @@ from eventsys.errors import DomainError
 from eventsys.extensions import db
 from eventsys.i18n import localized
 from eventsys.registration import exports, services
+from eventsys.registration.applicants import Applicant, find_category
+from eventsys.registration.invitations import create_invitations, list_invitations
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
+from eventsys.registration.questions import (
+    delete_question as remove_question,
+)
+from eventsys.registration.questions import (
+    get_question,
+    options_text,
+    questions_of,
+    save_question,
+)
 from eventsys.registration.staff_forms import (
     KIND_LABELS,
     BulkForm,
@@ -124,9 +135,7 @@ def registrations(conference: Conference):
 def _export(conference: Conference, extension: str) -> Response:
     _form, filters = _filters(conference)
     registrations = services.all_matching_registrations(conference, **filters)
-    headers, rows = exports.registration_rows(
-        conference, registrations, services.questions_of(conference)
-    )
+    headers, rows = exports.registration_rows(conference, registrations, questions_of(conference))
     stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
     filename = f"{conference.slug}-registrations-{stamp}.{extension}"
     if extension == "csv":
@@ -178,7 +187,7 @@ def registration(conference: Conference, registration_id: int):
         "registration/staff/detail.html",
         conference=conference,
         registration=registration,
-        answers=_answers_shown(registration, services.questions_of(conference)),
+        answers=_answers_shown(registration, questions_of(conference)),
         manage_link=manage_url(registration),
         category_form=category_form,
         reason_form=ReasonForm(),
@@ -272,7 +281,7 @@ def change_category(conference: Conference, registration_id: int):
     if _form_refused(form):
         return _back(conference, registration_id)
     try:
-        category = services.find_category(conference, form.category.data)
+        category = find_category(conference, form.category.data)
         promoted = services.change_category(
             registration,
             category,
@@ -294,10 +303,10 @@ def change_category(conference: Conference, registration_id: int):
 @bp.route("/<slug>/registrations/new", methods=["GET", "POST"])
 @conference_view("staff")
 def walk_in(conference: Conference):
-    questions = services.questions_of(conference)
+    questions = questions_of(conference)
     form = walk_in_form(conference, questions, may_override=_is_organizer())
     if form.validate_on_submit():
-        applicant = services.Applicant(
+        applicant = Applicant(
             category=form.category.data,
             name=form.name.data,
             email=form.email.data,
@@ -429,8 +438,8 @@ def invitations(conference: Conference):
         if expires_at is not None:
             expires_at = expires_at.replace(tzinfo=conference.tz).astimezone(UTC)
         try:
-            category = services.find_category(conference, form.category.data)
-            made = services.create_invitations(
+            category = find_category(conference, form.category.data)
+            made = create_invitations(
                 conference,
                 category,
                 count=form.count.data or 1,
@@ -460,7 +469,7 @@ def invitations(conference: Conference):
         "registration/staff/invitations.html",
         conference=conference,
         form=form,
-        codes=services.list_invitations(conference),
+        codes=list_invitations(conference),
         categories={c.id: c for c in conference.categories},
         now=datetime.now(UTC),
     ), (422 if form.errors else 200)
@@ -486,7 +495,7 @@ def questions(conference: Conference):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            question = services.save_question(conference, _question_values(form))
+            question = save_question(conference, _question_values(form))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -498,7 +507,7 @@ def questions(conference: Conference):
         "registration/staff/questions.html",
         conference=conference,
         form=form,
-        questions=services.questions_of(conference),
+        questions=questions_of(conference),
         kinds=KIND_LABELS,
     ), (422 if form.errors else 200)
 
@@ -506,13 +515,13 @@ def questions(conference: Conference):
 @bp.route("/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @conference_view("organizer")
 def edit_question(conference: Conference, question_id: int):
-    question = services.get_question(conference, question_id)
+    question = get_question(conference, question_id)
     form = QuestionForm(obj=question)
     if request.method == "GET":
-        form.options.data = services.options_text(question.options)
+        form.options.data = options_text(question.options)
     if form.validate_on_submit():
         try:
-            services.save_question(conference, _question_values(form), question)
+            save_question(conference, _question_values(form), question)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -533,7 +542,7 @@ def edit_question(conference: Conference, question_id: int):
 def delete_question(conference: Conference, question_id: int):
     if not _form_refused(ConfirmForm()):
         try:
-            question = services.delete_question(conference, question_id)
+            question = remove_question(conference, question_id)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

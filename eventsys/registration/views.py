@@ -23,6 +23,8 @@ from eventsys.checkin.codes import checkin_code, parse_checkin_code, qr_png, qr_
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db, limiter
 from eventsys.registration import services
+from eventsys.registration.applicants import Applicant
+from eventsys.registration.errors import AlreadyRegistered
 from eventsys.registration.forms import (
     CancelForm,
     ResendForm,
@@ -33,6 +35,7 @@ from eventsys.registration.forms import (
     registration_form,
 )
 from eventsys.registration.models import Registration
+from eventsys.registration.questions import questions_of
 from eventsys.web import show_errors
 
 bp = Blueprint("registration", __name__)
@@ -80,7 +83,7 @@ def status_message(status: str) -> str:
 def register(slug: str):
     conference = get_conference_or_404(slug)
     g.conference = conference
-    questions = services.questions_of(conference)
+    questions = questions_of(conference)
     form = registration_form(conference, questions, seats_by_category(conference))
     if request.method == "GET" and request.args.get("category"):
         form.category.data = request.args["category"]
@@ -90,7 +93,7 @@ def register(slug: str):
     duplicate = False
     status = 200
     if form.validate_on_submit():
-        applicant = services.Applicant(
+        applicant = Applicant(
             category=form.category.data or "",
             name=form.name.data or "",
             email=form.email.data or "",
@@ -108,7 +111,7 @@ def register(slug: str):
         except DomainError as error:
             db.session.rollback()
             status = error.status
-            duplicate = isinstance(error, services.AlreadyRegistered)
+            duplicate = isinstance(error, AlreadyRegistered)
             show_errors(form, error, answer_field)
         else:
             flash(status_message(registration.status), "success")
@@ -138,7 +141,7 @@ def register_group(slug: str):
     status = 200
     if form.validate_on_submit():
         members = [
-            services.Applicant(
+            Applicant(
                 category=form.category.data,
                 name=entry.form.name.data or "",
                 email=entry.form.email.data or "",
@@ -253,7 +256,7 @@ def _registration_or_404(token: str) -> Registration:
 def manage(token: str):
     registration = _registration_or_404(token)
     conference = registration.conference
-    questions = services.questions_of(conference)
+    questions = questions_of(conference)
     code = checkin_code(registration.checkin_token)
     return render_template(
         "registration/manage.html",
@@ -282,7 +285,7 @@ def edit(token: str):
     if registration.status in ("cancelled", "rejected"):
         flash(_("A cancelled or rejected registration cannot be changed."), "error")
         return redirect(url_for("registration.manage", token=token))
-    questions = services.questions_of(conference)
+    questions = questions_of(conference)
     data = None
     if request.method == "GET":
         data = {
@@ -296,7 +299,7 @@ def edit(token: str):
     form = registration_form(conference, questions, {}, data=data, for_edit=True)
     status = 200
     if form.validate_on_submit():
-        applicant = services.Applicant(
+        applicant = Applicant(
             category=registration.category.code,
             name=form.name.data or "",
             email=form.email.data or "",

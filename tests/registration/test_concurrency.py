@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from eventsys.conferences.models import Category, Conference
 from eventsys.extensions import db
+from eventsys.registration.invitations import create_invitations
 from eventsys.registration.models import InvitationCode, Registration
 from tests.conftest import PG_URL, LiveServer, build_app
 from tests.factories import make_conference, make_token, make_user
@@ -278,7 +279,6 @@ def test_same_phone_concurrently_registers_once(live):
 
 
 def test_invitation_code_uses_never_exceed_max_uses(live):
-    from eventsys.registration.services import create_invitations
 
     slug = setup_conference(
         live,

@@ -10,6 +10,8 @@ from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, Forbidden, ValidationError
 from eventsys.extensions import db
 from eventsys.registration import services
+from eventsys.registration.errors import AlreadyRegistered, CategoryFull, InvitationRequired
+from eventsys.registration.invitations import create_invitations
 from eventsys.registration.models import Registration
 from tests.factories import applicant, make_conference, make_registration
 
@@ -151,11 +153,11 @@ def test_conference_wide_limit(ctx):
 
 def test_same_email_or_phone_is_refused_ignoring_case_spaces_and_prefix(conference):
     make_registration(conference, email="Li.Ming@Example.com", phone="13912345678")
-    with pytest.raises(services.AlreadyRegistered) as by_email:
+    with pytest.raises(AlreadyRegistered) as by_email:
         services.register(conference, applicant(email="li.ming@example.COM"))
     assert "email" in by_email.value.errors
     db.session.rollback()
-    with pytest.raises(services.AlreadyRegistered) as by_phone:
+    with pytest.raises(AlreadyRegistered) as by_phone:
         services.register(conference, applicant(phone="+86 139-1234-5678"))
     assert "phone" in by_phone.value.errors
     db.session.rollback()
@@ -209,24 +211,24 @@ def test_phone_numbers(conference, phone, stored):
 
 def test_invitation_codes(conference):
     guest = conference.categories[2]
-    with pytest.raises(services.InvitationRequired):
+    with pytest.raises(InvitationRequired):
         services.register(conference, applicant("guest"))
     db.session.rollback()
-    (code,) = services.create_invitations(conference, guest, max_uses=1, code="VIP-1")
-    (expired,) = services.create_invitations(
+    (code,) = create_invitations(conference, guest, max_uses=1, code="VIP-1")
+    (expired,) = create_invitations(
         conference, guest, code="OLD-1", expires_at=utcnow() - timedelta(days=1)
     )
     db.session.commit()
     assert make_registration(conference, "guest", invite_code="VIP-1").status == "confirmed"
-    with pytest.raises(services.InvitationRequired) as used_up:
+    with pytest.raises(InvitationRequired) as used_up:
         services.register(conference, applicant("guest", invite_code="VIP-1"))
     assert "used up" in used_up.value.message
     db.session.rollback()
-    with pytest.raises(services.InvitationRequired) as old:
+    with pytest.raises(InvitationRequired) as old:
         services.register(conference, applicant("guest", invite_code="OLD-1"))
     assert "expired" in old.value.message
     db.session.rollback()
-    with pytest.raises(services.InvitationRequired):
+    with pytest.raises(InvitationRequired):
         services.register(conference, applicant("delegate", invite_code="VIP-1"))
 
 
@@ -250,7 +252,7 @@ def test_delegation_all_or_nothing(conference):
         category="delegate",
         members=members,
     )
-    with pytest.raises(services.CategoryFull) as info:
+    with pytest.raises(CategoryFull) as info:
         services.register_delegation(conference, request)
     assert "2" in info.value.message  # seats left named
     db.session.rollback()

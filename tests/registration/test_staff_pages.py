@@ -18,7 +18,9 @@ from eventsys.conferences.models import Category
 from eventsys.db_types import utcnow
 from eventsys.extensions import db
 from eventsys.registration import services
+from eventsys.registration.invitations import create_invitations
 from eventsys.registration.models import InvitationCode, Question, Registration
+from eventsys.registration.questions import save_question
 from tests.conftest import login, submit
 from tests.factories import PASSWORD, applicant, make_conference, make_registration, make_user
 
@@ -308,7 +310,7 @@ def test_list_page_queries_do_not_grow_with_the_registrations(ctx, client):
 
 
 def _export_data(conference):
-    services.save_question(
+    save_question(
         conference,
         {
             "code": "diet",
@@ -664,7 +666,7 @@ def test_organizer_override_confirms_in_a_full_category(conference, client):
 
 
 def test_walk_in_asks_the_organizers_questions(conference, client):
-    question = services.save_question(
+    question = save_question(
         conference,
         {
             "code": "diet",
@@ -794,7 +796,7 @@ def test_invitation_codes_are_created_and_listed(conference, client):
 
 
 def test_bad_invitation_input_changes_nothing(conference, client):
-    services.create_invitations(conference, conference.categories[2], code="CAST-2026")
+    create_invitations(conference, conference.categories[2], code="CAST-2026")
     db.session.commit()
     sign_in(client, conference, "organizer")
     for data in (
@@ -877,7 +879,7 @@ def test_questions_are_added_changed_and_deleted(conference, client):
 
 
 def test_bad_questions_are_refused_next_to_the_field(conference, client):
-    services.save_question(conference, {"code": "diet", "label": "饮食要求", "kind": "text"})
+    save_question(conference, {"code": "diet", "label": "饮食要求", "kind": "text"})
     db.session.commit()
     sign_in(client, conference, "organizer")
     cases = [
@@ -910,7 +912,7 @@ def test_bad_questions_are_refused_next_to_the_field(conference, client):
 
 def test_invitations_and_questions_of_another_conference_are_not_found(conference, client):
     other = make_conference(slug="kc-2026")
-    question = services.save_question(other, {"code": "diet", "label": "饮食", "kind": "text"})
+    question = save_question(other, {"code": "diet", "label": "饮食", "kind": "text"})
     db.session.commit()
     sign_in(client, conference, "organizer")
     assert client.get(f"{BASE}/questions/{question.id}/edit").status_code == 404
@@ -919,7 +921,7 @@ def test_invitations_and_questions_of_another_conference_are_not_found(conferenc
 
 
 def test_expired_code_is_marked(conference, client):
-    services.create_invitations(
+    create_invitations(
         conference, conference.categories[2], code="OLD", expires_at=utcnow() - timedelta(days=1)
     )
     db.session.commit()

@@ -1,0 +1,238 @@
+"""Checking what people type: names, e-mail addresses, phone numbers, answers, category."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from eventsys.conferences.models import Category, Conference
+from eventsys.errors import ValidationError
+from eventsys.registration.models import Question
+
+NAME_MAX = 100
+
+
+ORGANIZATION_MAX = 200
+
+
+POSITION_MAX = 100
+
+
+ANSWER_MAX = 2000
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class Applicant:
+    """What a person fills in on the registration form."""
+
+    category: str
+    name: str
+    email: str
+    phone: str
+    organization: str = ""
+    position: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    invite_code: str = ""
+    locale: str = "zh_CN"
+    consent: bool = True
+
+
+def clean_text(value: Any, max_len: int, field_name: str, errors: dict, required=False) -> str:
+    """Trimmed single-line text; control characters refused, length checked."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[field_name] = _("must be text")
+        return ""
+    value = unicodedata.normalize("NFC", value).strip()
+    if required and not value:
+        errors[field_name] = _("required")
+    elif len(value) > max_len:
+        errors[field_name] = _("at most %(n)s characters", n=max_len)
+    elif _CONTROL.search(value):
+        errors[field_name] = _("contains invisible control characters")
+    return value
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalize_email_address(value: Any, errors: dict, field_name: str = "email") -> str:
+    if not isinstance(value, str) or not value.strip():
+        errors[field_name] = _("required")
+        return ""
+    if len(value) > 254:
+        errors[field_name] = _("at most %(n)s characters", n=254)
+        return ""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors[field_name] = _("not a valid e-mail address")
+        return ""
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def phone_key(value: str) -> str:
+    """The comparable form: separators gone, a mainland +86/0086 prefix dropped."""
+    digits = _PHONE_SEPARATORS.sub("", value or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]
+    return digits
+
+
+def normalize_phone(value: Any, errors: dict, field_name: str = "phone") -> tuple[str, str]:
+    """(as shown, as compared). Mainland mobiles have 11 digits from 13x to 19x; other
+    countries are written with their +CC prefix."""
+    if not isinstance(value, str) or not value.strip():
+        errors[field_name] = _("required")
+        return "", ""
+    key = phone_key(value.strip())
+    if re.fullmatch(r"1[3-9]\d{9}", key):
+        return key, key
+    if re.fullmatch(r"\+[1-9]\d{6,14}", key):
+        return key, key
+    errors[field_name] = _(
+        "a mainland mobile number has 11 digits (e.g. 13800138000); "
+        "for other countries start with + and the country code"
+    )
+    return "", ""
+
+
+def clean_answers(questions: list[Question], raw: Any, errors: dict) -> dict[str, Any]:
+    """Answers keyed by question code, each checked against its question's kind."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors["answers"] = _("must be an object of answers by question code")
+        return {}
+    known = {q.code for q in questions}
+    for key in raw:
+        if key not in known:
+            errors[f"answers.{key}"] = _("no such question")
+    answers: dict[str, Any] = {}
+    for question in questions:
+        key = f"answers.{question.code}"
+        value = raw.get(question.code)
+        empty = value is None or value == "" or value == []
+        if empty:
+            if question.required and question.kind != "yesno":
+                errors[key] = _("required")
+            elif question.required and question.kind == "yesno":
+                errors[key] = _("required")
+            continue
+        options = [o["value"] for o in question.options or []]
+        if question.kind == "text":
+            answers[question.code] = clean_text(value, ANSWER_MAX, key, errors)
+        elif question.kind == "choice":
+            if value not in options:
+                errors[key] = _("choose one of the offered answers")
+            else:
+                answers[question.code] = value
+        elif question.kind == "multi":
+            values = value if isinstance(value, list) else [value]
+            if not all(v in options for v in values):
+                errors[key] = _("choose among the offered answers")
+            else:
+                answers[question.code] = [o for o in options if o in values]
+        elif question.kind == "yesno":
+            if isinstance(value, bool):
+                answers[question.code] = value
+            elif value in ("yes", "true", "1", "y", "on"):
+                answers[question.code] = True
+            elif value in ("no", "false", "0", "n", "off"):
+                answers[question.code] = False
+            else:
+                errors[key] = _("yes or no")
+        elif question.kind == "number":
+            try:
+                number = Decimal(str(value))
+                if not number.is_finite():
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                errors[key] = _("a number")
+            else:
+                answers[question.code] = str(number)
+        elif question.kind == "date":
+            try:
+                answers[question.code] = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                errors[key] = _("a date as YYYY-MM-DD")
+    return answers
+
+
+@dataclass
+class CleanApplicant:
+    category: Category
+    name: str
+    email: str
+    email_key: str
+    phone: str
+    phone_key: str
+    organization: str
+    position: str
+    answers: dict[str, Any]
+
+
+def find_category(conference: Conference, value: str | None) -> Category | None:
+    """A category by code, or by its Chinese or English name (as spreadsheets write it)."""
+    if not value:
+        return None
+    value = value.strip()
+    for category in conference.categories:
+        if value in (category.code, category.name) or (
+            category.name_en and value.lower() == category.name_en.lower()
+        ):
+            return category
+    return None
+
+
+def check_applicant(
+    conference: Conference, applicant: Applicant, questions: list[Question] | None = None
+) -> CleanApplicant:
+    """Every field checked; one ValidationError naming all bad fields."""
+    errors: dict[str, str] = {}
+    category = find_category(conference, applicant.category)
+    if category is None:
+        errors["category"] = _("unknown category") if applicant.category else _("choose a category")
+    name = clean_text(applicant.name, NAME_MAX, "name", errors, required=True)
+    email = normalize_email_address(applicant.email, errors)
+    phone, key = normalize_phone(applicant.phone, errors)
+    organization = clean_text(applicant.organization, ORGANIZATION_MAX, "organization", errors)
+    position = clean_text(applicant.position, POSITION_MAX, "position", errors)
+    if questions is None:
+        from eventsys.registration.questions import questions_of  # questions uses clean_text
+
+        questions = questions_of(conference)
+    answers = clean_answers(questions, applicant.answers, errors)
+    if not applicant.consent:
+        errors["consent"] = _("please agree to the use of your data for this conference")
+    if errors:
+        raise ValidationError(_("Please correct the marked fields."), errors)
+    return CleanApplicant(
+        category=category,
+        name=name,
+        email=email,
+        email_key=email_key(email),
+        phone=phone,
+        phone_key=key,
+        organization=organization,
+        position=position,
+        answers=answers,
+    )

@@ -1,0 +1,111 @@
+"""Invitation codes: per category, with a maximum of uses and an expiry, counted atomically."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+
+from eventsys.conferences import services as conference_services
+from eventsys.conferences.models import Category, Conference
+from eventsys.db_types import utcnow
+from eventsys.errors import Conflict, NotFound, ValidationError
+from eventsys.extensions import db
+from eventsys.registration.errors import InvitationRequired
+from eventsys.registration.models import InvitationCode
+
+
+def use_invitation(
+    conference: Conference, category: Category, code: str, count: int = 1
+) -> InvitationCode:
+    """Count ``count`` uses of an invitation code for this category, atomically, or refuse."""
+    code = (code or "").strip()
+    invitation = db.session.execute(
+        select(InvitationCode).where(
+            InvitationCode.conference_id == conference.id, InvitationCode.code == code
+        )
+    ).scalar_one_or_none()
+    if invitation is None or invitation.category_id != category.id:
+        raise InvitationRequired(
+            _("This invitation code is not valid for %(category)s.", category=category.name),
+            {"invite_code": _("not valid")},
+        )
+    now = utcnow()
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        raise InvitationRequired(
+            _("This invitation code has expired."), {"invite_code": _("expired")}
+        )
+    used = db.session.execute(
+        update(InvitationCode)
+        .where(
+            InvitationCode.id == invitation.id,
+            or_(
+                InvitationCode.max_uses.is_(None),
+                InvitationCode.uses + count <= InvitationCode.max_uses,
+            ),
+        )
+        .values(uses=InvitationCode.uses + count)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise InvitationRequired(
+            _("This invitation code has been used up."), {"invite_code": _("used up")}
+        )
+    return invitation
+
+
+def create_invitations(
+    conference: Conference,
+    category: Category,
+    count: int = 1,
+    max_uses: int | None = 1,
+    expires_at: datetime | None = None,
+    code: str | None = None,
+    note: str = "",
+) -> list[InvitationCode]:
+    """New invitation codes (random unless ``code`` names one) for a category."""
+    if category.conference_id != conference.id:
+        raise NotFound(_("Not found in this conference."))
+    if max_uses is not None and max_uses < 1:
+        raise ValidationError(_("Maximum uses: at least 1, or empty."), {"max_uses": "invalid"})
+    if not 1 <= count <= 1000:
+        raise ValidationError(_("Make 1 to 1000 codes at a time."), {"count": "invalid"})
+    codes = []
+    if code:
+        code = conference_services.check_code(code, "code")
+        exists = db.session.execute(
+            select(InvitationCode.id).where(
+                InvitationCode.conference_id == conference.id, InvitationCode.code == code
+            )
+        ).first()
+        if exists or count != 1:
+            raise Conflict(_("The code %(code)s is already used in this conference.", code=code))
+        codes = [code]
+    else:
+        codes = [secrets.token_hex(4).upper() for _i in range(count)]
+    made = [
+        InvitationCode(
+            conference_id=conference.id,
+            category_id=category.id,
+            code=c,
+            max_uses=max_uses,
+            expires_at=expires_at,
+            note=note[:200],
+        )
+        for c in codes
+    ]
+    db.session.add_all(made)
+    db.session.flush()
+    return made
+
+
+def list_invitations(conference: Conference) -> list[InvitationCode]:
+    return list(
+        db.session.execute(
+            select(InvitationCode)
+            .where(InvitationCode.conference_id == conference.id)
+            .order_by(InvitationCode.created_at.desc(), InvitationCode.id.desc())
+        ).scalars()
+    )
