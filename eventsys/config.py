@@ -21,6 +21,8 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_PER_ADDRESS": "60 per minute;300 per hour",
+    # Per address: a venue's Wi-Fi puts many phones behind one address.
+    "REGISTRATION_RATE_LIMIT": "60 per minute",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
     "MAIL_OUTBOX": None,

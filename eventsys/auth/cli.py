@@ -24,6 +24,18 @@ def register(app: Flask) -> None:
             user = services.create_user(email, password, name, is_admin=admin)
         click.echo(f"Created user {user.email}{' (site administrator)' if admin else ''}.")
 
+    @app.cli.command("set-password")
+    @click.argument("email")
+    @click.option("--password", required=True, help="at least 8 characters")
+    def set_password(email: str, password: str):
+        """Give a login a new password (there is no e-mail reset yet)."""
+        with command_transaction():
+            user = services.find_user(email)
+            if user is None:
+                raise NotFound(f"No user with e-mail {email}.")
+            services.set_password(user, password)
+        click.echo(f"New password set for {user.email}.")
+
     @app.cli.command("create-token")
     @click.argument("email")
     @click.option("--conference", "slug", required=True, help="the conference's slug")

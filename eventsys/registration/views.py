@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -79,7 +80,7 @@ def status_message(status: str) -> str:
 
 
 @bp.route("/c/<slug>/register", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 def register(slug: str):
     conference = get_conference_or_404(slug)
     g.conference = conference

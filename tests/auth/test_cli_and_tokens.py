@@ -106,3 +106,16 @@ def test_token_use_is_recorded_even_for_reads(ctx, client):
     client.get("/api/v1/conferences/cy-2026/export", headers={"Authorization": f"Bearer {token}"})
     db.session.expire_all()
     assert db.session.execute(select(ApiToken.last_used_at)).scalar_one() is not None
+
+
+def test_set_password_command(ctx, runner, client):
+    from tests.conftest import login
+
+    make_user("org@example.com")
+    result = runner.invoke(args=["set-password", "org@example.com", "--password", "new-pass-123"])
+    assert result.exit_code == 0, result.output
+    assert login(client, "org@example.com", "new-pass-123").status_code == 302
+    short = runner.invoke(args=["set-password", "org@example.com", "--password", "x"])
+    assert short.exit_code != 0
+    nobody = runner.invoke(args=["set-password", "no@example.com", "--password", "new-pass-123"])
+    assert nobody.exit_code != 0 and "no@example.com" in nobody.output
