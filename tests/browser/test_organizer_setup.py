@@ -41,3 +41,39 @@ def test_organizer_creates_a_conference_with_a_category(sqlite_app, live_server,
     page.goto(live_server.url + "/c/kc-2026/")
     assert page.get_by_role("heading", name="2026重庆科创会").is_visible()
     assert "2026年12月1日" in page.content()
+
+
+def test_pages_run_under_the_content_security_policy(sqlite_app, live_server, page):
+    """No inline script or style is refused by the browser, and confirmations still ask."""
+    from tests.factories import make_conference, make_registration
+
+    with sqlite_app.app_context():
+        conference = make_conference()
+        make_user("org@example.com", "organizer", conference)
+        token = make_registration(conference, name="王敏").manage_token
+    violations = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+
+    page.goto(live_server.url + "/login")
+    page.get_by_label("邮箱").fill("org@example.com")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    for path in (
+        "/manage/cy-2026/",
+        "/manage/cy-2026/registrations",
+        "/manage/cy-2026/approvals",
+        "/c/cy-2026/register",
+        f"/r/{token}",
+    ):
+        page.goto(live_server.url + path)
+    assert page.locator("figure.qr svg").is_visible()
+
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="取消我的报名").click()
+    assert asked and "候补" in asked[0]
+    page.goto(live_server.url + f"/r/{token}")
+    assert "已确认" in page.content()  # dismissing the dialog kept the registration
+    assert violations == []

@@ -502,7 +502,7 @@ def test_cancel_moves_the_waitlist_up_and_says_who(conference, client):
     assert waiting.status == "waitlisted"
     sign_in(client, conference)
     html = page(client.get(detail_url(first)))
-    assert "return confirm(" in html  # the browser asks before cancelling
+    assert "data-confirm=" in html  # the browser asks before cancelling (static/js/app.js)
 
     response = submit(
         client,
