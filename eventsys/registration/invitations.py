@@ -109,3 +109,15 @@ def list_invitations(conference: Conference) -> list[InvitationCode]:
             .order_by(InvitationCode.created_at.desc(), InvitationCode.id.desc())
         ).scalars()
     )
+
+
+def withdraw_invitation(conference: Conference, invitation_id: int) -> InvitationCode:
+    """Stop a code from working from now on; registrations made with it stay."""
+    invitation = db.session.get(InvitationCode, invitation_id)
+    if invitation is None or invitation.conference_id != conference.id:
+        raise NotFound(_("Not found in this conference."))
+    now = utcnow()
+    if invitation.expires_at is None or invitation.expires_at > now:
+        invitation.expires_at = now
+    db.session.flush()
+    return invitation

@@ -16,6 +16,7 @@ from eventsys.i18n import localized
 from eventsys.registration import exports, services
 from eventsys.registration.applicants import Applicant, find_category
 from eventsys.registration.invitations import create_invitations, list_invitations
+from eventsys.registration.invitations import withdraw_invitation as withdraw_code
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
 from eventsys.registration.questions import (
@@ -473,6 +474,16 @@ def invitations(conference: Conference):
         categories={c.id: c for c in conference.categories},
         now=datetime.now(UTC),
     ), (422 if form.errors else 200)
+
+
+@bp.route("/<slug>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+@conference_view("organizer")
+def withdraw_invitation(conference: Conference, invitation_id: int):
+    if not _form_refused(ConfirmForm()):
+        invitation = withdraw_code(conference, invitation_id)
+        db.session.commit()
+        flash(_("The code %(code)s no longer works.", code=invitation.code), "success")
+    return redirect(url_for("registration_staff.invitations", slug=conference.slug))
 
 
 # --- the organizers' own questions -----------------------------------------------------------

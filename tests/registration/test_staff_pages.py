@@ -18,6 +18,7 @@ from eventsys.conferences.models import Category
 from eventsys.db_types import utcnow
 from eventsys.extensions import db
 from eventsys.registration import services
+from eventsys.registration.errors import InvitationRequired
 from eventsys.registration.invitations import create_invitations
 from eventsys.registration.models import InvitationCode, Question, Registration
 from eventsys.registration.questions import save_question
@@ -777,18 +778,18 @@ def test_invitation_codes_are_created_and_listed(conference, client):
             "count": "1",
             "code": "CAST-2026",
             "max_uses": "",
-            "expires_at": "2026-12-01T18:00",
+            "expires_at": "2036-12-01T18:00",
         },
         follow_redirects=True,
     )
     rows = table(page(response), "codes")[1:]
-    assert rows[0][:4] == ["CAST-2026", "特邀嘉宾", "0 / ∞", "2026-12-01 18:00"]
+    assert rows[0][:4] == ["CAST-2026", "特邀嘉宾", "0 / ∞", "2036-12-01 18:00"]
     db.session.expire_all()
     code = db.session.execute(
         select(InvitationCode).where(InvitationCode.code == "CAST-2026")
     ).scalar_one()
     assert code.max_uses is None
-    assert code.expires_at == datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("UTC"))
+    assert code.expires_at == datetime(2036, 12, 1, 10, 0, tzinfo=ZoneInfo("UTC"))
 
     # The code lets a guest register.
     guest = services.register(conference, applicant("guest", invite_code="CAST-2026"))
@@ -928,3 +929,36 @@ def test_expired_code_is_marked(conference, client):
     sign_in(client, conference, "organizer")
     rows = table(page(client.get(f"{BASE}/invitations")), "codes")
     assert "expired" in rows[1][3]
+
+
+def test_a_code_can_be_withdrawn(conference, client):
+    (code,) = create_invitations(conference, conference.categories[2], code="CAST-2026")
+    used = services.register(conference, applicant("guest", invite_code="CAST-2026"))
+    db.session.commit()
+    sign_in(client, conference, "organizer")
+    response = submit(
+        client,
+        f"{BASE}/invitations",
+        {},
+        action=f"{BASE}/invitations/{code.id}/withdraw",
+        follow_redirects=True,
+    )
+    html = page(response)
+    assert "The code CAST-2026 no longer works." in flashes(html)
+    assert "expired" in html
+    with pytest.raises(InvitationRequired):
+        services.register(conference, applicant("guest", invite_code="CAST-2026"))
+    db.session.rollback()
+    assert db.session.get(Registration, used.id).status == "confirmed"  # stays registered
+
+
+def test_staff_cannot_withdraw_codes(conference, client):
+    (code,) = create_invitations(conference, conference.categories[2], code="CAST-2026")
+    db.session.commit()
+    sign_in(client, conference, "staff")
+    response = submit(
+        client, f"{BASE}/registrations", {}, action=f"{BASE}/invitations/{code.id}/withdraw"
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(InvitationCode, code.id).expires_at is None
