@@ -30,4 +30,5 @@ def register(app: Flask) -> None:
         with command_transaction():
             conference = get_conference(slug)
             result = import_registrations(conference, file, notify=notify)
-        click.echo(f"Imported {result.imported} registrations into {slug}.")
+        noun = "registration" if result.imported == 1 else "registrations"
+        click.echo(f"Imported {result.imported} {noun} into {slug}.")
