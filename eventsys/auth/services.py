@@ -209,3 +209,37 @@ def list_api_tokens(conference: Conference) -> list[ApiToken]:
             .order_by(ApiToken.created_at.desc())
         ).scalars()
     )
+
+
+# --- password reset --------------------------------------------------------------------------
+
+RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+
+
+def _reset_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def password_reset_token(user: User) -> str:
+    """A signed, expiring token; it carries a piece of the current password hash, so it stops
+    working once the password has been changed (it can be used once)."""
+    return _reset_serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset token is for, or None when it is forged, expired or already used."""
+    from itsdangerous import BadSignature
+
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.is_active or user.password_hash[-16:] != data.get("hash"):
+        return None
+    return user

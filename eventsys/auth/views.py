@@ -14,14 +14,23 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eventsys.auth.forms import LoginForm
-from eventsys.auth.services import authenticate
+from eventsys.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+from eventsys.auth.services import (
+    authenticate,
+    find_user,
+    password_reset_token,
+    set_password,
+    user_for_reset_token,
+)
+from eventsys.checkin.codes import base_url
 from eventsys.extensions import db, limiter
 from eventsys.i18n import LANGUAGE_COOKIE
+from eventsys.mail import Mail, queue_mail
 
 bp = Blueprint("auth", __name__)
 
@@ -74,6 +83,44 @@ def login():
     if request.method == "POST" and not form.errors:
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.is_active:
+            path = url_for("auth.reset_password", token=password_reset_token(user))
+            link = base_url() + path
+            with force_locale(str(get_locale() or "zh_CN")):
+                text = render_template("mail/password_reset.txt", user=user, link=link)
+                subject = _("Set a new password for eventsys")
+            queue_mail(db.session, Mail(to=user.email, subject=subject, text=text))
+            db.session.commit()
+        # The same answer either way: the page must not tell who has an account.
+        flash(
+            _("If an account has this e-mail address, a link to set a new password is on its way."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = user_for_reset_token(token)
+    if user is None:
+        flash(_("This link is not valid any more. Ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your new password is set. Sign in with it."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])
