@@ -27,10 +27,10 @@ from eventsys.auth.services import (
     set_password,
     user_for_reset_token,
 )
-from eventsys.checkin.codes import base_url
 from eventsys.extensions import db, limiter
 from eventsys.i18n import LANGUAGE_COOKIE
 from eventsys.mail import Mail, queue_mail
+from eventsys.urls import base_url
 
 bp = Blueprint("auth", __name__)
 

@@ -17,7 +17,9 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, has_request_context, request
+from flask import current_app
+
+from eventsys.urls import base_url
 
 SIGNATURE_LENGTH = 10
 _CODE_RE = re.compile(r"(?:^|/q/)([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{10})/?$")
@@ -31,15 +33,6 @@ def _signature(token: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, b"checkin:" + token.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_LENGTH]
-
-
-def base_url() -> str:
-    configured = current_app.config.get("EVENTSYS_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://127.0.0.1:5000"
 
 
 def checkin_code(token: str) -> str:

@@ -6,10 +6,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from eventsys.checkin.codes import base_url
 from eventsys.extensions import db
 from eventsys.mail import Mail, queue_mail
 from eventsys.registration.models import Delegation, Registration
+from eventsys.urls import base_url
 
 
 def manage_url(registration: Registration) -> str:
