@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -20,33 +21,12 @@ from openpyxl.utils import get_column_letter
 
 from eventsys.conferences.models import Conference
 from eventsys.registration.models import Question, Registration
+from eventsys.registration.services import answer_text, status_labels
 
 HEADERS = ["参会类别", "姓名", "邮箱", "手机", "单位", "职务", "状态", "报名时间"]
-# The file speaks Chinese whatever the language of the page it was downloaded from.
-STATUS_ZH = {
-    "confirmed": "已确认",
-    "pending": "待审核",
-    "waitlisted": "候补",
-    "rejected": "未通过",
-    "cancelled": "已取消",
-}
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 # A spreadsheet program runs a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def answer_text(question: Question, value: Any) -> str:
-    """An answer as a person reads it: option labels rather than their values."""
-    if value is None or value == "" or value == []:
-        return ""
-    labels = {o["value"]: o.get("label") or o["value"] for o in question.options or []}
-    if question.kind == "yesno":
-        return "是" if value is True else "否" if value is False else str(value)
-    if question.kind == "multi" and isinstance(value, list):
-        return "、".join(labels.get(v, str(v)) for v in value)
-    if question.kind == "choice":
-        return labels.get(value, str(value))
-    return str(value)
 
 
 def registration_rows(
@@ -55,23 +35,26 @@ def registration_rows(
     """Headers and one row per registration; times are naive, in the conference's zone."""
     tz = conference.tz
     headers = HEADERS + [question.label for question in questions]
-    rows = []
-    for registration in registrations:
-        answers = registration.answers or {}
-        rows.append(
-            [
-                registration.category.name,
-                registration.name,
-                registration.email,
-                registration.phone,
-                registration.organization,
-                registration.position,
-                STATUS_ZH.get(registration.status, registration.status),
-                registration.created_at.astimezone(tz).replace(tzinfo=None),
-                *(answer_text(q, answers.get(q.code)) for q in questions),
-            ]
-        )
+    # The file speaks Chinese whatever the language of the page it was downloaded from.
+    with force_locale("zh_CN"):
+        statuses = status_labels()
+        rows = [_row(registration, tz, statuses, questions) for registration in registrations]
     return headers, rows
+
+
+def _row(registration: Registration, tz, statuses: dict[str, str], questions) -> list[Any]:
+    answers = registration.answers or {}
+    return [
+        registration.category.name,
+        registration.name,
+        registration.email,
+        registration.phone,
+        registration.organization,
+        registration.position,
+        statuses.get(registration.status, registration.status),
+        registration.created_at.astimezone(tz).replace(tzinfo=None),
+        *(answer_text(q, answers.get(q.code), empty="") for q in questions),
+    ]
 
 
 def guard_formula(text: str) -> str:

@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _person_fields(form_class, with_email_phone_required=True):
+def _person_fields(form_class):
     form_class.name = StringField(
         _l("Full name"), render_kw={"maxlength": NAME_MAX, "autocomplete": "name", "required": True}
     )

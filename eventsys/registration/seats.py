@@ -72,11 +72,8 @@ def release_seat(registration: Registration) -> None:
     adjust_seats(registration.conference_id, registration.category_id, -1)
 
 
-def seats_left(category: Category) -> int | None:
-    """Free seats of the category now (None: no limit), the conference limit included."""
-    db.session.refresh(category, ["seats_taken", "capacity"])
-    conference = category.conference
-    db.session.refresh(conference, ["seats_taken", "capacity"])
+def places_left(conference: Conference, category: Category) -> int | None:
+    """Free seats of the category as loaded (None: no limit), the conference limit included."""
     left = None
     if category.capacity is not None:
         left = max(category.capacity - category.seats_taken, 0)
@@ -84,3 +81,10 @@ def seats_left(category: Category) -> int | None:
         conf_left = max(conference.capacity - conference.seats_taken, 0)
         left = conf_left if left is None else min(left, conf_left)
     return left
+
+
+def seats_left(category: Category) -> int | None:
+    """Free seats of the category now, read again from the database."""
+    db.session.refresh(category, ["seats_taken", "capacity"])
+    db.session.refresh(category.conference, ["seats_taken", "capacity"])
+    return places_left(category.conference, category)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -59,16 +58,16 @@ MAX_DELEGATION = 50
 # --- registering ----------------------------------------------------------------------------
 
 
-def registration_open(conference: Conference, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    if conference.registration_opens_at and now < conference.registration_opens_at:
-        return False
-    if conference.registration_closes_at and now >= conference.registration_closes_at:
+def registration_open(conference: Conference) -> bool:
+    try:
+        check_open(conference)
+    except RegistrationClosed:
         return False
     return True
 
 
 def check_open(conference: Conference) -> None:
+    """Refuse outside the registration period (staff at the desk are not held to it)."""
     now = utcnow()
     if conference.registration_opens_at and now < conference.registration_opens_at:
         raise RegistrationClosed(_("Registration has not opened yet."))
@@ -518,31 +517,30 @@ def change_category(
     return promote_from_waitlist(registration.conference)
 
 
-def on_capacity_raised(conference: Conference) -> list[Registration]:
-    """After an organizer raises a limit: the waitlist moves up at once."""
-    return promote_from_waitlist(conference)
-
-
 # --- lists and counts -----------------------------------------------------------------------
 
 
-def status_label(status: str) -> str:
-    labels = {
+def status_labels() -> dict[str, str]:
+    """The statuses as people read them, in the current language."""
+    return {
         "confirmed": _("Confirmed"),
         "pending": _("Awaiting approval"),
         "waitlisted": _("On the waitlist"),
         "rejected": _("Rejected"),
         "cancelled": _("Cancelled"),
     }
-    return labels.get(status, status)
 
 
-def answer_text(question: Question, value: Any) -> str:
-    """An answer as a person reads it: option labels, 是/否, dashes for nothing."""
+def status_label(status: str) -> str:
+    return status_labels().get(status, status)
+
+
+def answer_text(question: Question, value: Any, empty: str = "—") -> str:
+    """An answer as a person reads it: option labels, 是/否, ``empty`` for nothing."""
     from eventsys.i18n import is_english
 
     if value is None or value == "" or value == []:
-        return "—"
+        return empty
     labels = {
         o["value"]: (o.get("label_en") if is_english() and o.get("label_en") else o["label"])
         for o in question.options or []

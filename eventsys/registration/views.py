@@ -37,6 +37,7 @@ from eventsys.registration.forms import (
 )
 from eventsys.registration.models import Registration
 from eventsys.registration.questions import questions_of
+from eventsys.registration.seats import places_left
 from eventsys.web import show_errors
 
 bp = Blueprint("registration", __name__)
@@ -51,18 +52,7 @@ def _locale() -> str:
 
 def seats_by_category(conference) -> dict[int, int | None]:
     """Free places per category id (None: no limit), the conference-wide limit included."""
-    conference_left = None
-    if conference.capacity is not None:
-        conference_left = max(conference.capacity - conference.seats_taken, 0)
-    seats = {}
-    for category in conference.categories:
-        left = None
-        if category.capacity is not None:
-            left = max(category.capacity - category.seats_taken, 0)
-        if conference_left is not None:
-            left = conference_left if left is None else min(left, conference_left)
-        seats[category.id] = left
-    return seats
+    return {c.id: places_left(conference, c) for c in conference.categories}
 
 
 def status_message(status: str) -> str:
