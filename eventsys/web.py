@@ -138,6 +138,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["answer_text"] = answer_text
     app.jinja_env.globals["now_utc"] = utcnow
+    from eventsys.auth.forms import ROLE_LABELS
+
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
 
     @app.context_processor
     def page_globals():
