@@ -50,18 +50,6 @@ def conference_view(role: str | None):
     return decorator
 
 
-def admin_required(view):
-    @wraps(view)
-    def wrapper(**kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
-            abort(403, description=_("Only site administrators may do this."))
-        return view(**kwargs)
-
-    return wrapper
-
-
 def _note_token_use(token) -> None:
     """Record when a token was last used, at most every five minutes: a write per request
     would make every gate contend on the token row. Committed at once, before the endpoint
