@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -18,9 +19,13 @@ from eventsys.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "esk_"
+
+
 # A hash that costs as much to check as a real one, so unknown e-mails take as long as wrong
-# passwords and do not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not-a-password-" + secrets.token_hex(8))
+# passwords and do not reveal which accounts exist. Made on first need, not at every start.
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-password-" + secrets.token_hex(8))
 
 
 def normalize_email(email: str) -> str:
@@ -84,7 +89,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None."""
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.is_active:
         return None
