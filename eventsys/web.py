@@ -105,6 +105,43 @@ def show_errors(form, error: DomainError, rename=None) -> None:
     flash(error.message, "error")
 
 
+class Outcome:
+    """What ``attempt`` returns: ``ok`` and the service's return value."""
+
+    __slots__ = ("ok", "value")
+
+    def __init__(self, ok: bool, value=None):
+        self.ok = ok
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def attempt(action, form=None, *, rename=None) -> Outcome:
+    """Run ``action()`` (service calls), commit once; on a domain error roll back and show it
+    on ``form`` (each field its reason, the message on top) or, without a form, flash it.
+
+        done = attempt(lambda: services.save_part(conference, kind, values), form)
+        if done:
+            flash(_("Saved."), "success")
+            return redirect(...)
+    """
+    from flask import flash
+
+    try:
+        value = action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if form is not None:
+            show_errors(form, error, rename)
+        elif error.message:
+            flash(error.message, "error")
+        return Outcome(False)
+    return Outcome(True, value)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +14,8 @@ from flask_babel import gettext as _
 from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.registration.models import Question
+from eventsys.registration.questions import questions_of
+from eventsys.text import clean_text
 
 NAME_MAX = 100
 
@@ -26,9 +27,6 @@ POSITION_MAX = 100
 
 
 ANSWER_MAX = 2000
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -45,23 +43,6 @@ class Applicant:
     invite_code: str = ""
     locale: str = "zh_CN"
     consent: bool = True
-
-
-def clean_text(value: Any, max_len: int, field_name: str, errors: dict, required=False) -> str:
-    """Trimmed single-line text; control characters refused, length checked."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field_name] = _("must be text")
-        return ""
-    value = unicodedata.normalize("NFC", value).strip()
-    if required and not value:
-        errors[field_name] = _("required")
-    elif len(value) > max_len:
-        errors[field_name] = _("at most %(n)s characters", n=max_len)
-    elif _CONTROL.search(value):
-        errors[field_name] = _("contains invisible control characters")
-    return value
 
 
 def email_key(email: str) -> str:
@@ -217,8 +198,6 @@ def check_applicant(
     organization = clean_text(applicant.organization, ORGANIZATION_MAX, "organization", errors)
     position = clean_text(applicant.position, POSITION_MAX, "position", errors)
     if questions is None:
-        from eventsys.registration.questions import questions_of  # questions uses clean_text
-
         questions = questions_of(conference)
     answers = clean_answers(questions, applicant.answers, errors)
     if not applicant.consent:

@@ -11,11 +11,11 @@ from eventsys.conferences import services as conference_services
 from eventsys.conferences.models import Conference
 from eventsys.errors import Conflict, NotFound, ValidationError
 from eventsys.extensions import db
-from eventsys.registration.applicants import clean_text
 from eventsys.registration.models import (
     Question,
     Registration,
 )
+from eventsys.text import clean_text
 
 
 def questions_of(conference: Conference) -> list[Question]:

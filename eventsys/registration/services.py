@@ -28,7 +28,6 @@ from eventsys.registration.applicants import (
     Applicant,
     CleanApplicant,
     check_applicant,
-    clean_text,
     email_key,
     find_category,
     normalize_email_address,
@@ -51,6 +50,7 @@ from eventsys.registration.models import (
 from eventsys.registration.notifications import notify, notify_delegation
 from eventsys.registration.seats import adjust_seats, release_seat, seats_left, take_seats
 from eventsys.registration.waitlist import promote_from_waitlist
+from eventsys.text import clean_text
 
 MAX_DELEGATION = 50
 
