@@ -83,17 +83,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from eventsys import registration, schedule
     from eventsys.api.views import bp as api_bp
     from eventsys.auth.views import bp as auth_bp
     from eventsys.conferences.views import bp as conferences_bp
     from eventsys.conferences.views import public_bp
     from eventsys.extensions import csrf
-    from eventsys.registration.staff_views import bp as registration_staff_bp
-    from eventsys.registration.views import bp as registration_bp
 
     app.register_blueprint(auth_bp)
-    app.register_blueprint(registration_bp)
-    app.register_blueprint(registration_staff_bp)
+    registration.init_app(app)
+    schedule.init_app(app)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(public_bp)
     # The API authenticates with bearer tokens, never with the session cookie, so a forged
@@ -105,8 +104,6 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from eventsys.auth.cli import register as register_auth
     from eventsys.conferences.cli import register as register_conferences
-    from eventsys.registration.cli import register as register_registration
 
     register_auth(app)
     register_conferences(app)
-    register_registration(app)

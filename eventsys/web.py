@@ -170,10 +170,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["date_range"] = date_range
     from eventsys.db_types import utcnow
-    from eventsys.registration.services import answer_text, status_label
 
-    app.jinja_env.globals["status_label"] = status_label
-    app.jinja_env.globals["answer_text"] = answer_text
     app.jinja_env.globals["now_utc"] = utcnow
     from eventsys.auth.forms import ROLE_LABELS
 

@@ -372,10 +372,7 @@ def _sync(conference: Conference, model: type, rows: list[dict], apply) -> dict[
         by_code[row["code"]] = part
     for part in existing.values():
         if kind:
-            for guard in services._DELETE_GUARDS[kind]:
-                reason = guard(part)
-                if reason:
-                    raise Conflict(reason)
+            services.refuse_if_in_use(conference, kind, part)
         db.session.delete(part)
     db.session.flush()
     return by_code

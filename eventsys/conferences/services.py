@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from eventsys import signals
 from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
 from eventsys.errors import Conflict, NotFound, ValidationError
 from eventsys.extensions import db
@@ -152,8 +153,7 @@ def update_conference(conference: Conference, fields: ConferenceFields) -> Confe
     for key, value in vars(fields).items():
         setattr(conference, key, value)
     db.session.flush()
-    for hook in _AFTER_SAVE["conference"]:
-        hook(conference, conference)
+    signals.conference_saved.send(conference)
     return conference
 
 
@@ -238,53 +238,19 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
     for key, value in values.items():
         setattr(part, key, value)
     db.session.flush()
-    for hook in _AFTER_SAVE[kind]:
-        hook(conference, part)
+    signals.part_saved.send(kind, conference=conference, part=part)
     return part
 
 
-# Checks that refuse to delete a part still in use, registered by the domains that use them
-# (registration registers one for categories), so this module needs no import of theirs.
-_DELETE_GUARDS: dict[str, list] = {kind: [] for kind in PARTS}
-
-
-# Called after a part (or the conference itself, kind "conference") is saved, e.g. so that a
-# raised capacity moves the waitlist up.
-_AFTER_SAVE: dict[str, list] = {kind: [] for kind in [*PARTS, "conference"]}
-
-
-def register_after_save(kind: str, hook) -> None:
-    """``hook(conference, part)`` runs after the part is saved, in the same transaction."""
-    _AFTER_SAVE[kind].append(hook)
-
-
-def register_delete_guard(kind: str, guard) -> None:
-    """``guard(part)`` returns a reason the part cannot go, or None."""
-    _DELETE_GUARDS[kind].append(guard)
+def refuse_if_in_use(conference: Conference, kind: str, part) -> None:
+    """Raise Conflict when a domain says the part is still in use (``part_deleting``)."""
+    reasons = signals.refusals(signals.part_deleting, kind, conference=conference, part=part)
+    if reasons:
+        raise Conflict(reasons[0])
 
 
 def delete_part(conference: Conference, kind: str, part_id: int) -> None:
     part = get_part(conference, kind, part_id)
-    for guard in _DELETE_GUARDS[kind]:
-        reason = guard(part)
-        if reason:
-            raise Conflict(reason)
+    refuse_if_in_use(conference, kind, part)
     db.session.delete(part)
     db.session.flush()
-
-
-def _sessions_using(column, part) -> str | None:
-    count = db.session.execute(
-        select(func.count()).select_from(ScheduleSession).where(column == part.id)
-    ).scalar_one()
-    if count:
-        return _(
-            "%(name)s is used by %(count)s session(s) of the timetable; move them first.",
-            name=part.name,
-            count=count,
-        )
-    return None
-
-
-register_delete_guard("rooms", lambda room: _sessions_using(ScheduleSession.room_id, room))
-register_delete_guard("forums", lambda forum: _sessions_using(ScheduleSession.forum_id, forum))

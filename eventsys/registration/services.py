@@ -17,7 +17,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eventsys.checkin.codes import new_token
-from eventsys.conferences import services as conference_services
 from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, NotFound, ValidationError
@@ -657,10 +656,13 @@ def seed_registrations(conference: Conference, attendees: list[dict]) -> int:
     return len(attendees)
 
 
-# --- hooks into the conference set-up -------------------------------------------------------
+# --- what registration hears from the conference set-up (connected in init_app) -----------
 
 
-def _refuse_capacity_below_seats(conference: Conference, part) -> None:
+def refuse_capacity_below_seats(sender, conference: Conference, part=None, **_kwargs) -> None:
+    """A category's (or the whole conference's) capacity was saved: never below the seats
+    already held, and a raised one moves the waitlist up in the same transaction."""
+    part = part if part is not None else conference
     db.session.refresh(part, ["seats_taken"])
     if part.capacity is not None and part.capacity < part.seats_taken:
         raise ValidationError(
@@ -673,28 +675,23 @@ def _refuse_capacity_below_seats(conference: Conference, part) -> None:
     promote_from_waitlist(conference)
 
 
-def _category_in_use(category: Category) -> str | None:
+def conference_capacity_saved(conference: Conference, **_kwargs) -> None:
+    """The conference-wide limit was saved: the same rule as for a category."""
+    refuse_capacity_below_seats(None, conference)
+
+
+def category_in_use(sender, conference: Conference, part: Category, **_kwargs) -> str | None:
+    """The reason a category cannot be deleted: people registered in it."""
     count = db.session.execute(
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.category_id == category.id)
+        select(func.count()).select_from(Registration).where(Registration.category_id == part.id)
     ).scalar_one()
     if count:
         return _(
             "%(name)s has %(count)s registration(s); it cannot be deleted.",
-            name=category.name,
+            name=part.name,
             count=count,
         )
     return None
-
-
-conference_services.register_after_save("categories", _refuse_capacity_below_seats)
-
-
-conference_services.register_after_save("conference", _refuse_capacity_below_seats)
-
-
-conference_services.register_delete_guard("categories", _category_in_use)
 
 
 # --- staff pages: the approval queue, exports and the organizers' own questions --------------
