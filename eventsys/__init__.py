@@ -13,7 +13,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """The application: config, then extensions, blueprints, error handlers and commands."""
+    """The application: config, then extensions, the domains, error handlers."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
     register_extensions(app)
-    register_blueprints(app)
+    register_domains(app)
     from eventsys.web import (
         register_errorhandlers,
         register_security_headers,
@@ -42,7 +42,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
-    register_commands(app)
     return app
 
 
@@ -73,37 +72,25 @@ def register_extensions(app: Flask) -> None:
 
     init_mail()
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from eventsys.auth.models import User
-
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
     login_manager.localize_callback = None
 
 
-def register_blueprints(app: Flask) -> None:
-    from eventsys import registration, schedule
-    from eventsys.api.views import bp as api_bp
-    from eventsys.auth.views import bp as auth_bp
-    from eventsys.conferences.views import bp as conferences_bp
-    from eventsys.conferences.views import public_bp
-    from eventsys.extensions import csrf
-
-    app.register_blueprint(auth_bp)
-    registration.init_app(app)
-    schedule.init_app(app)
-    app.register_blueprint(conferences_bp)
-    app.register_blueprint(public_bp)
-    # The API authenticates with bearer tokens, never with the session cookie, so a forged
-    # cross-site request carries no credentials and CSRF tokens have nothing to protect.
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
+# The domains, lowest first: each may import those before it, never one after it, and adds
+# its pages, commands, template helpers, signal receivers, parts of the conference pages and
+# section of the conference JSON in its own ``init_app``. Their order is the order of the
+# conference pages' sections and of the JSON's keys where they give none.
+DOMAINS = (
+    "eventsys.auth",
+    "eventsys.conferences",
+    "eventsys.schedule",
+    "eventsys.registration",
+    "eventsys.checkin",
+    "eventsys.api",
+)
 
 
-def register_commands(app: Flask) -> None:
-    from eventsys.auth.cli import register as register_auth
-    from eventsys.conferences.cli import register as register_conferences
+def register_domains(app: Flask) -> None:
+    from importlib import import_module
 
-    register_auth(app)
-    register_conferences(app)
+    for name in DOMAINS:
+        import_module(name).init_app(app)

@@ -1,7 +1,8 @@
 """Every domain's models, imported in one place so Alembic and the app see them all."""
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
-from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.checkin.models import CheckinList
+from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 

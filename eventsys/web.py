@@ -108,19 +108,27 @@ def show_errors(form, error: DomainError, rename=None) -> None:
 class Outcome:
     """What ``attempt`` returns: ``ok`` and the service's return value."""
 
-    __slots__ = ("ok", "value")
+    __slots__ = ("ok", "value", "error")
 
-    def __init__(self, ok: bool, value=None):
+    def __init__(self, ok: bool, value=None, error: DomainError | None = None):
         self.ok = ok
         self.value = value
+        self.error = error
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for the page that shows the outcome: the refusal's own (403, 409,
+        422 …) or 200."""
+        return self.error.status if self.error is not None else 200
 
     def __bool__(self) -> bool:
         return self.ok
 
 
-def attempt(action, form=None, *, rename=None) -> Outcome:
+def attempt(action, form=None, *, rename=None, show: bool = True) -> Outcome:
     """Run ``action()`` (service calls), commit once; on a domain error roll back and show it
-    on ``form`` (each field its reason, the message on top) or, without a form, flash it.
+    on ``form`` (each field its reason, the message on top) or, without a form, flash it
+    (``show=False``: the caller shows ``outcome.error`` itself).
 
         done = attempt(lambda: services.save_part(conference, kind, values), form)
         if done:
@@ -134,11 +142,13 @@ def attempt(action, form=None, *, rename=None) -> Outcome:
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        if form is not None:
+        if not show:
+            pass
+        elif form is not None:
             show_errors(form, error, rename)
         elif error.message:
             flash(error.message, "error")
-        return Outcome(False)
+        return Outcome(False, error=error)
     return Outcome(True, value)
 
 
@@ -172,9 +182,6 @@ def register_template_helpers(app: Flask) -> None:
     from eventsys.db_types import utcnow
 
     app.jinja_env.globals["now_utc"] = utcnow
-    from eventsys.auth.forms import ROLE_LABELS
-
-    app.jinja_env.globals["role_labels"] = ROLE_LABELS
 
     @app.context_processor
     def page_globals():

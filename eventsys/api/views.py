@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from eventsys.auth.permissions import api_conference
 from eventsys.checkin.codes import checkin_code
+from eventsys.conferences.access import api_conference
 from eventsys.conferences.jsonio import export_conference
 from eventsys.conferences.models import Conference
 from eventsys.errors import Forbidden, ValidationError

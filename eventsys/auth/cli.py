@@ -1,4 +1,4 @@
-"""create-user and create-token."""
+"""create-user and set-password."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import click
 from flask import Flask
 
 from eventsys.auth import services
-from eventsys.auth.models import ROLES
 from eventsys.cli_util import command_transaction
-from eventsys.conferences.services import get_conference
 from eventsys.errors import NotFound
 
 
@@ -35,19 +33,3 @@ def register(app: Flask) -> None:
                 raise NotFound(f"No user with e-mail {email}.")
             services.set_password(user, password)
         click.echo(f"New password set for {user.email}.")
-
-    @app.cli.command("create-token")
-    @click.argument("email")
-    @click.option("--conference", "slug", required=True, help="the conference's slug")
-    @click.option("--role", required=True, type=click.Choice(ROLES))
-    @click.option("--label", default="", help="a note to tell tokens apart, e.g. the gate")
-    def create_token(email: str, slug: str, role: str, label: str):
-        """Print a new API token once, alone on the last line."""
-        with command_transaction():
-            user = services.find_user(email)
-            if user is None:
-                raise NotFound(f"No user with e-mail {email}; create it with create-user.")
-            conference = get_conference(slug)
-            _row, token = services.create_api_token(user, conference, role, label)
-        click.echo(f"API token for {email}, {role} of {slug} (shown once, keep it safe):")
-        click.echo(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -12,10 +13,16 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
-from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, NotFound, ValidationError
 from eventsys.extensions import db
+
+
+class ConferenceRef(Protocol):
+    """What the account rules need of a conference (auth sits under the conference domain)."""
+
+    id: int
+
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "esk_"
@@ -109,7 +116,7 @@ def check_role(role: str) -> str:
     return role
 
 
-def role_for(user: User | None, conference: Conference) -> str | None:
+def role_for(user: User | None, conference: ConferenceRef) -> str | None:
     """The user's role in the conference; site admins act as organizers everywhere."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -127,7 +134,7 @@ def role_allows(have: str | None, need: str) -> bool:
     return have is not None and ROLE_RANK[have] >= ROLE_RANK[need]
 
 
-def set_membership(conference: Conference, user: User, role: str) -> Membership:
+def set_membership(conference: ConferenceRef, user: User, role: str) -> Membership:
     """Give the user this role in the conference (replacing an earlier one)."""
     check_role(role)
     membership = db.session.execute(
@@ -144,7 +151,7 @@ def set_membership(conference: Conference, user: User, role: str) -> Membership:
     return membership
 
 
-def remove_membership(conference: Conference, membership_id: int) -> None:
+def remove_membership(conference: ConferenceRef, membership_id: int) -> None:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.conference_id != conference.id:
         raise NotFound(_("No such member."))
@@ -152,7 +159,7 @@ def remove_membership(conference: Conference, membership_id: int) -> None:
     db.session.flush()
 
 
-def list_memberships(conference: Conference) -> list[Membership]:
+def list_memberships(conference: ConferenceRef) -> list[Membership]:
     return list(
         db.session.execute(
             select(Membership)
@@ -168,7 +175,7 @@ def _hash_token(token: str) -> str:
 
 
 def create_api_token(
-    user: User, conference: Conference, role: str, label: str = ""
+    user: User, conference: ConferenceRef, role: str, label: str = ""
 ) -> tuple[ApiToken, str]:
     """A new token; returns the row and the token text, which is not stored and shown once."""
     check_role(role)
@@ -198,7 +205,7 @@ def resolve_api_token(token: str) -> ApiToken | None:
     return row
 
 
-def revoke_api_token(conference: Conference, token_id: int) -> None:
+def revoke_api_token(conference: ConferenceRef, token_id: int) -> None:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.conference_id != conference.id:
         raise NotFound(_("No such token."))
@@ -206,7 +213,7 @@ def revoke_api_token(conference: Conference, token_id: int) -> None:
     db.session.flush()
 
 
-def list_api_tokens(conference: Conference) -> list[ApiToken]:
+def list_api_tokens(conference: ConferenceRef) -> list[ApiToken]:
     return list(
         db.session.execute(
             select(ApiToken)

@@ -1,0 +1,42 @@
+"""Check-in: the signed codes in attendees' QR codes, check-in lists, the scan page."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    """The scan page, the check-in lists as a part of the conference, their JSON section."""
+    from eventsys.checkin import jsonio, services
+    from eventsys.checkin.forms import CheckinListForm, fill_list_form
+    from eventsys.checkin.models import CheckinList
+    from eventsys.checkin.views import bp, ticket_qr
+    from eventsys.conferences import extend
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["ticket_qr"] = ticket_qr
+    extend.add_part_kind(
+        app,
+        extend.PartKind(
+            kind="checkin_lists",
+            model=CheckinList,
+            form=CheckinListForm,
+            title=_l("Check-in lists"),
+            one=_l("check-in list"),
+            fields=["code", "name", "name_en", "session"],
+            order=40,
+            prepare_values=services.list_values,
+            prepare_form=fill_list_form,
+            columns_template="checkin/_list_columns.html",
+        ),
+    )
+    extend.add_nav(
+        app,
+        "conferences.parts",
+        _l("Check-in lists"),
+        role="organizer",
+        kind="checkin_lists",
+        order=40,
+    )
+    extend.add_json_section(app, jsonio.SECTION)

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import io
 import re
-import secrets
 
 import qrcode
 import qrcode.image.svg
@@ -23,10 +22,6 @@ from eventsys.urls import base_url
 
 SIGNATURE_LENGTH = 10
 _CODE_RE = re.compile(r"(?:^|/q/)([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{10})/?$")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(18)
 
 
 def _signature(token: str) -> str:

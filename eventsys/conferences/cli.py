@@ -1,4 +1,5 @@
-"""load-conference, export-conference and seed-demo."""
+"""load-conference, export-conference and create-token (a role in a conference, and its API
+token)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import sys
 import click
 from flask import Flask
 
+from eventsys.auth import services as auth_services
+from eventsys.auth.models import ROLES
 from eventsys.cli_util import command_transaction
 from eventsys.conferences.jsonio import export_conference, load_conference
 from eventsys.conferences.services import get_conference
+from eventsys.errors import NotFound
 
 
 def register(app: Flask) -> None:
@@ -53,3 +57,19 @@ def register(app: Flask) -> None:
             summary = seed_demo(replace=replace)
         for line in summary:
             click.echo(line)
+
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--conference", "slug", required=True, help="the conference's slug")
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--label", default="", help="a note to tell tokens apart, e.g. the gate")
+    def create_token(email: str, slug: str, role: str, label: str):
+        """Print a new API token once, alone on the last line."""
+        with command_transaction():
+            user = auth_services.find_user(email)
+            if user is None:
+                raise NotFound(f"No user with e-mail {email}; create it with create-user.")
+            conference = get_conference(slug)
+            _row, token = auth_services.create_api_token(user, conference, role, label)
+        click.echo(f"API token for {email}, {role} of {slug} (shown once, keep it safe):")
+        click.echo(token)

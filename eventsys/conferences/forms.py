@@ -81,10 +81,15 @@ class ConferenceForm(FlaskForm):
             raise ValidationError(_l("Registration must close after it opens."))
 
 
-class CategoryForm(FlaskForm):
+class PartForm(FlaskForm):
+    """Code and names: what every part listed under a conference has."""
+
     code = StringField(_l("Code"), validators=code_validators)
     name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+
+
+class CategoryForm(PartForm):
     capacity = IntegerField(
         _l("Capacity"), validators=capacity_validators, description=_l("Empty: no limit.")
     )
@@ -92,20 +97,14 @@ class CategoryForm(FlaskForm):
     invite_only = BooleanField(_l("Only with an invitation code"))
 
 
-class ForumForm(FlaskForm):
-    code = StringField(_l("Code"), validators=code_validators)
-    name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+class ForumForm(PartForm):
+    pass
 
 
-class RoomForm(ForumForm):
+class RoomForm(PartForm):
     capacity = IntegerField(
         _l("Seats"), validators=capacity_validators, description=_l("Empty: unknown.")
     )
-
-
-class CheckinListForm(ForumForm):
-    session = SelectField(_l("Session"), choices=[], validate_choice=True)
 
 
 class ImportConferenceForm(FlaskForm):

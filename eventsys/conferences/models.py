@@ -53,11 +53,6 @@ class Conference(db.Model):
         order_by="Room.position, Room.id",
         cascade="all, delete-orphan",
     )
-    checkin_lists: Mapped[list[CheckinList]] = relationship(
-        back_populates="conference",
-        order_by="CheckinList.position, CheckinList.id",
-        cascade="all, delete-orphan",
-    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -67,7 +62,7 @@ class Conference(db.Model):
         return f"<Conference {self.slug}>"
 
 
-class _ConferencePart:
+class ConferencePart:
     """Columns shared by the things an organizer lists under a conference."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +72,7 @@ class _ConferencePart:
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Category(_ConferencePart, db.Model):
+class Category(ConferencePart, db.Model):
     """A registration category (正式代表, 特邀嘉宾, 学生 ...)."""
 
     __tablename__ = "categories"
@@ -92,7 +87,7 @@ class Category(_ConferencePart, db.Model):
     conference: Mapped[Conference] = relationship(back_populates="categories")
 
 
-class Forum(_ConferencePart, db.Model):
+class Forum(ConferencePart, db.Model):
     """A sub-forum (分论坛)."""
 
     __tablename__ = "forums"
@@ -102,24 +97,10 @@ class Forum(_ConferencePart, db.Model):
     conference: Mapped[Conference] = relationship(back_populates="forums")
 
 
-class Room(_ConferencePart, db.Model):
+class Room(ConferencePart, db.Model):
     __tablename__ = "rooms"
     __table_args__ = (UniqueConstraint("conference_id", "code"),)
 
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
     capacity: Mapped[int | None] = mapped_column(Integer)
     conference: Mapped[Conference] = relationship(back_populates="rooms")
-
-
-class CheckinList(_ConferencePart, db.Model):
-    """A place where codes are scanned: the main entrance, or one session's door."""
-
-    __tablename__ = "checkin_lists"
-    __table_args__ = (UniqueConstraint("conference_id", "code"),)
-
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("schedule_sessions.id", ondelete="SET NULL")
-    )
-    conference: Mapped[Conference] = relationship(back_populates="checkin_lists")
-    session = relationship("ScheduleSession")

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from eventsys import signals
-from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.conferences import extend
+from eventsys.conferences.models import Conference
 from eventsys.errors import Conflict, NotFound, ValidationError
 from eventsys.extensions import db
-from eventsys.schedule.models import ScheduleSession
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -157,20 +157,13 @@ def update_conference(conference: Conference, fields: ConferenceFields) -> Confe
     return conference
 
 
-# The parts an organizer lists under a conference, by the name used in URLs and JSON.
-PARTS: dict[str, type] = {
-    "categories": Category,
-    "forums": Forum,
-    "rooms": Room,
-    "checkin_lists": CheckinList,
-}
-
-
 def part_model(kind: str) -> type:
-    try:
-        return PARTS[kind]
-    except KeyError:
-        raise NotFound(_("Unknown kind %(kind)s.", kind=kind)) from None
+    """The model of a kind of part (``categories``, ``rooms``, ``checkin_lists`` …), as the
+    domains registered them (``extend.add_part_kind``)."""
+    registered = extend.part_kind(kind)
+    if registered is None:
+        raise NotFound(_("Unknown kind %(kind)s.", kind=kind))
+    return registered.model
 
 
 def get_part(conference: Conference, kind: str, part_id: int):
@@ -189,10 +182,11 @@ def find_part(conference: Conference, kind: str, code: str):
 
 
 def save_part(conference: Conference, kind: str, values: dict[str, Any], part=None):
-    """Create (``part`` None) or update a category, forum, room or check-in list.
+    """Create (``part`` None) or update a part of the conference (category, forum, room, or a
+    kind another domain registered, such as a check-in list).
 
-    ``values`` holds the model's columns by name; ``session`` for a check-in list is a
-    session code or None.
+    ``values`` holds the model's columns by name, after the kind's own ``prepare_values``
+    (a check-in list turns a session code into its id).
     """
     model = part_model(kind)
     values = dict(values)
@@ -211,22 +205,9 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
             _("The code %(code)s is already used in this conference.", code=values["code"]),
             {"code": _("already used")},
         )
-    if kind == "checkin_lists" and "session" in values:
-        session_code = values.pop("session")
-        values["session_id"] = None
-        if session_code:
-            session = db.session.execute(
-                select(ScheduleSession).where(
-                    ScheduleSession.conference_id == conference.id,
-                    ScheduleSession.code == session_code,
-                )
-            ).scalar_one_or_none()
-            if session is None:
-                raise ValidationError(
-                    _("session: no session with code %(session_code)s.", session_code=session_code),
-                    {"session": _("no such session")},
-                )
-            values["session_id"] = session.id
+    prepare = extend.part_kind(kind).prepare_values
+    if prepare is not None:
+        values = prepare(conference, values)
     if part is None:
         position = db.session.execute(
             select(func.coalesce(func.max(model.position), 0)).where(

@@ -3,76 +3,65 @@
 from __future__ import annotations
 
 import json
-from itertools import groupby
 
 from flask import (
     Blueprint,
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
-from wtforms.fields.choices import SelectChoice
+from markupsafe import Markup
+from sqlalchemy import func, select
 
 from eventsys.auth import services as auth_services
 from eventsys.auth.forms import MemberForm
 from eventsys.auth.models import Membership
-from eventsys.auth.permissions import conference_view, get_conference_or_404
-from eventsys.conferences import services
-from eventsys.conferences.forms import (
-    CategoryForm,
-    CheckinListForm,
-    ConferenceForm,
-    ForumForm,
-    ImportConferenceForm,
-    RoomForm,
-)
-from eventsys.conferences.jsonio import export_conference, load_conference
+from eventsys.conferences import extend, services
+from eventsys.conferences.access import conference_view, get_conference_or_404
+from eventsys.conferences.forms import ConferenceForm, ImportConferenceForm
+from eventsys.conferences.jsonio import export_conference, load_spec, parse_conference_json
 from eventsys.conferences.models import Conference
-from eventsys.errors import DomainError
+from eventsys.errors import Forbidden, ValidationError
 from eventsys.extensions import db
-from eventsys.registration.services import counts as registration_counts
-from eventsys.schedule.models import ScheduleSession
-from eventsys.web import show_errors
+from eventsys.web import attempt
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
 public_bp = Blueprint("public", __name__)
 
-# What the generic pages need to know about each part of a conference.
-PART_PAGES = {
-    "categories": {
-        "form": CategoryForm,
-        "title": _l("Registration categories"),
-        "one": _l("category"),
-        "fields": ["code", "name", "name_en", "capacity", "requires_approval", "invite_only"],
-    },
-    "forums": {
-        "form": ForumForm,
-        "title": _l("Forums"),
-        "one": _l("forum"),
-        "fields": ["code", "name", "name_en"],
-    },
-    "rooms": {
-        "form": RoomForm,
-        "title": _l("Rooms"),
-        "one": _l("room"),
-        "fields": ["code", "name", "name_en", "capacity"],
-    },
-    "checkin_lists": {
-        "form": CheckinListForm,
-        "title": _l("Check-in lists"),
-        "one": _l("check-in list"),
-        "fields": ["code", "name", "name_en", "session"],
-    },
-}
+
+def nav_items() -> list[extend.NavItem]:
+    """The conference navigation's links that the current user's role may see."""
+    role = g.get("conference_role")
+    return [
+        item
+        for item in extend.registry().nav
+        if item.role is None or auth_services.role_allows(role, item.role)
+    ]
+
+
+def _part_page(kind: str) -> extend.PartKind:
+    page = extend.part_kind(kind)
+    if page is None:
+        abort(404)
+    return page
+
+
+def _parts_of(conference: Conference, kind: str) -> list:
+    model = _part_page(kind).model
+    return list(
+        db.session.execute(
+            select(model)
+            .where(model.conference_id == conference.id)
+            .order_by(model.position, model.id)
+        ).scalars()
+    )
 
 
 def may_create_conferences(user) -> bool:
@@ -144,18 +133,16 @@ def create():
     if not may_create_conferences(current_user):
         abort(403, description=_("Only organizers and site administrators create conferences."))
     form = ConferenceForm()
-    if form.validate_on_submit():
-        try:
-            conference = services.create_conference(_fields_from_form(form, form.timezone.data))
-            if not current_user.is_admin:
-                auth_services.set_membership(conference, current_user, "organizer")
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("Conference created. Now add its registration categories."), "success")
-            return redirect(url_for("conferences.parts", slug=conference.slug, kind="categories"))
+
+    def create_as_organizer() -> Conference:
+        conference = services.create_conference(_fields_from_form(form, form.timezone.data))
+        if not current_user.is_admin:
+            auth_services.set_membership(conference, current_user, "organizer")
+        return conference
+
+    if form.validate_on_submit() and (done := attempt(create_as_organizer, form)):
+        flash(_("Conference created. Now add its registration categories."), "success")
+        return redirect(url_for("conferences.parts", slug=done.value.slug, kind="categories"))
     return render_template("conferences/edit.html", form=form, conference=None), (
         422 if form.errors else 200
     )
@@ -173,50 +160,60 @@ def import_json():
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             form.file.errors.append(_("Not a JSON file: %(error)s", error=exc))
         else:
-            slug = data.get("slug") if isinstance(data, dict) else None
-            existing = (
-                db.session.execute(
-                    select(Conference).where(Conference.slug == slug)
-                ).scalar_one_or_none()
-                if isinstance(slug, str)
-                else None
-            )
-            if existing is not None and not auth_services.role_allows(
-                auth_services.role_for(current_user, existing), "organizer"
-            ):
-                abort(403)
-            try:
-                conference = load_conference(data, replace=form.replace.data)
-                if existing is None and not current_user.is_admin:
-                    auth_services.set_membership(conference, current_user, "organizer")
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                form.file.errors.append(error.message)
-            else:
-                flash(_("Conference %(title)s loaded.", title=conference.title), "success")
-                return redirect(url_for("conferences.dashboard", slug=conference.slug))
+            done = attempt(lambda: _import_conference(data, form.replace.data), show=False)
+            if done:
+                flash(_("Conference %(title)s loaded.", title=done.value.title), "success")
+                return redirect(url_for("conferences.dashboard", slug=done.value.slug))
+            form.file.errors.append(done.error.message)
+            return render_template("conferences/import.html", form=form), done.status
     return render_template("conferences/import.html", form=form), (422 if form.errors else 200)
+
+
+def _import_conference(data, replace: bool) -> Conference:
+    """Load a conference file as the signed-in user may: the permission is asked about the
+    slug exactly as it will be used (normalised), never about the text as sent."""
+    spec = parse_conference_json(data)
+    existing = db.session.execute(
+        select(Conference).where(Conference.slug == spec["slug"])
+    ).scalar_one_or_none()
+    if existing is not None and not auth_services.role_allows(
+        auth_services.role_for(current_user, existing), "organizer"
+    ):
+        raise Forbidden(
+            _(
+                "A conference with slug %(slug)s exists and you are not its organizer.",
+                slug=spec["slug"],
+            ),
+            {"slug": _("not yours")},
+        )
+    conference = load_spec(spec, replace=replace)
+    if existing is None and not current_user.is_admin:
+        auth_services.set_membership(conference, current_user, "organizer")
+    return conference
 
 
 @bp.route("/<slug>/")
 @conference_view("checkin")
 def dashboard(conference: Conference):
-    counts = {kind: len(getattr(conference, kind)) for kind in PART_PAGES}
-    counts["sessions"] = len(
-        db.session.execute(
-            select(ScheduleSession.id).where(ScheduleSession.conference_id == conference.id)
-        ).all()
-    )
-    by_status: dict[str, int] = {}
-    for (_category, status), number in registration_counts(conference).items():
-        by_status[status] = by_status.get(status, 0) + number
+    """The overview: each domain's cards (registrations, timetable …), then the set-up."""
+    sections = [Markup(render(conference)) for _order, render in extend.registry().dashboard]
+    return render_template("conferences/dashboard.html", conference=conference, sections=sections)
+
+
+def setup_cards(conference: Conference) -> str:
+    """The organizer's cards: how many of each part the conference has."""
+    if g.get("conference_role") != "organizer":
+        return ""
+    kinds = extend.registry().part_kinds
+    counts = {}
+    for kind, page in kinds.items():
+        counts[kind] = db.session.execute(
+            select(func.count())
+            .select_from(page.model)
+            .where(page.model.conference_id == conference.id)
+        ).scalar_one()
     return render_template(
-        "conferences/dashboard.html",
-        conference=conference,
-        counts=counts,
-        parts=PART_PAGES,
-        by_status=by_status,
+        "conferences/_setup_cards.html", conference=conference, parts=kinds, counts=counts
     )
 
 
@@ -230,110 +227,77 @@ def edit(conference: Conference):
             value = getattr(conference, name)
             getattr(form, name).data = value.astimezone(tz).replace(tzinfo=None) if value else None
     form.slug.data = conference.slug
-    if form.validate_on_submit():
-        try:
-            services.update_conference(conference, _fields_from_form(form, form.timezone.data))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("conferences.dashboard", slug=conference.slug))
+    if form.validate_on_submit() and attempt(
+        lambda: services.update_conference(conference, _fields_from_form(form, form.timezone.data)),
+        form,
+    ):
+        flash(_("Saved."), "success")
+        return redirect(url_for("conferences.dashboard", slug=conference.slug))
     return render_template("conferences/edit.html", form=form, conference=conference), (
         422 if form.errors else 200
     )
 
 
 def _part_form(conference: Conference, kind: str, part=None):
-    page = PART_PAGES[kind]
-    form = page["form"](obj=part)
-    if kind == "checkin_lists":
-        sessions = db.session.execute(
-            select(ScheduleSession.code, ScheduleSession.title)
-            .where(ScheduleSession.conference_id == conference.id)
-            .order_by(ScheduleSession.starts_at)
-        ).all()
-        form.session.choices = [SelectChoice("", _("Whole conference"))] + [
-            SelectChoice(code, f"{code} · {title}") for code, title in sessions
-        ]
-        if request.method == "GET":
-            form.session.data = part.session.code if part and part.session else ""
+    page = _part_page(kind)
+    form = page.form(obj=part)
+    if page.prepare_form is not None:
+        page.prepare_form(conference, form, part)
     return form
 
 
 def _save_part_from_form(conference: Conference, kind: str, form, part=None):
-    values = {name: getattr(form, name).data for name in PART_PAGES[kind]["fields"]}
+    values = {name: getattr(form, name).data for name in _part_page(kind).fields}
     for key in ("name", "name_en", "code"):
         values[key] = (values.get(key) or "").strip()
     return services.save_part(conference, kind, values, part)
 
 
-@bp.route("/<slug>/<any(categories,forums,rooms,checkin_lists):kind>/", methods=["GET", "POST"])
+@bp.route("/<slug>/<kind>/", methods=["GET", "POST"])
 @conference_view("organizer")
 def parts(conference: Conference, kind: str):
     form = _part_form(conference, kind)
-    if form.validate_on_submit():
-        try:
-            part = _save_part_from_form(conference, kind, form)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("%(name)s added.", name=part.name), "success")
-            return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
+    if form.validate_on_submit() and (
+        done := attempt(lambda: _save_part_from_form(conference, kind, form), form)
+    ):
+        flash(_("%(name)s added.", name=done.value.name), "success")
+        return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
     return render_template(
         "conferences/parts.html",
         conference=conference,
         kind=kind,
-        page=PART_PAGES[kind],
-        items=getattr(conference, kind),
+        page=_part_page(kind),
+        items=_parts_of(conference, kind),
         form=form,
     ), (422 if form.errors else 200)
 
 
-@bp.route(
-    "/<slug>/<any(categories,forums,rooms,checkin_lists):kind>/<int:part_id>/edit",
-    methods=["GET", "POST"],
-)
+@bp.route("/<slug>/<kind>/<int:part_id>/edit", methods=["GET", "POST"])
 @conference_view("organizer")
 def edit_part(conference: Conference, kind: str, part_id: int):
+    _part_page(kind)
     part = services.get_part(conference, kind, part_id)
     form = _part_form(conference, kind, part)
-    if form.validate_on_submit():
-        try:
-            _save_part_from_form(conference, kind, form, part)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
+    if form.validate_on_submit() and attempt(
+        lambda: _save_part_from_form(conference, kind, form, part), form
+    ):
+        flash(_("Saved."), "success")
+        return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
     return render_template(
         "conferences/part_edit.html",
         conference=conference,
         kind=kind,
-        page=PART_PAGES[kind],
+        page=_part_page(kind),
         part=part,
         form=form,
     ), (422 if form.errors else 200)
 
 
-@bp.route(
-    "/<slug>/<any(categories,forums,rooms,checkin_lists):kind>/<int:part_id>/delete",
-    methods=["POST"],
-)
+@bp.route("/<slug>/<kind>/<int:part_id>/delete", methods=["POST"])
 @conference_view("organizer")
 def delete_part(conference: Conference, kind: str, part_id: int):
-    try:
-        services.delete_part(conference, kind, part_id)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    _part_page(kind)
+    if attempt(lambda: services.delete_part(conference, kind, part_id)):
         flash(_("Deleted."), "success")
     return redirect(url_for("conferences.parts", slug=conference.slug, kind=kind))
 
@@ -342,27 +306,24 @@ def delete_part(conference: Conference, kind: str, part_id: int):
 @conference_view("organizer")
 def members(conference: Conference):
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            user = auth_services.find_user(form.email.data)
-            if user is None:
-                if not form.password.data:
-                    form.password.errors.append(
-                        _("No account has this e-mail yet; give an initial password.")
-                    )
-                    raise DomainError("")
-                user = auth_services.create_user(
-                    form.email.data, form.password.data, form.name.data or ""
+
+    def add_member():
+        user = auth_services.find_user(form.email.data)
+        if user is None:
+            if not form.password.data:
+                raise ValidationError(
+                    _("No account has this e-mail yet; give an initial password."),
+                    {"password": _("No account has this e-mail yet; give an initial password.")},
                 )
-            auth_services.set_membership(conference, user, form.role.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.message:
-                show_errors(form, error)
-        else:
-            flash(_("%(email)s is now a member.", email=user.email), "success")
-            return redirect(url_for("conferences.members", slug=conference.slug))
+            user = auth_services.create_user(
+                form.email.data, form.password.data, form.name.data or ""
+            )
+        auth_services.set_membership(conference, user, form.role.data)
+        return user
+
+    if form.validate_on_submit() and (done := attempt(add_member, form)):
+        flash(_("%(email)s is now a member.", email=done.value.email), "success")
+        return redirect(url_for("conferences.members", slug=conference.slug))
     return render_template(
         "conferences/members.html",
         conference=conference,
@@ -375,18 +336,16 @@ def members(conference: Conference):
 @bp.route("/<slug>/members/<int:membership_id>/delete", methods=["POST"])
 @conference_view("organizer")
 def remove_member(conference: Conference, membership_id: int):
-    auth_services.remove_membership(conference, membership_id)
-    db.session.commit()
-    flash(_("Removed."), "success")
+    if attempt(lambda: auth_services.remove_membership(conference, membership_id)):
+        flash(_("Removed."), "success")
     return redirect(url_for("conferences.members", slug=conference.slug))
 
 
 @bp.route("/<slug>/tokens/<int:token_id>/revoke", methods=["POST"])
 @conference_view("organizer")
 def revoke_token(conference: Conference, token_id: int):
-    auth_services.revoke_api_token(conference, token_id)
-    db.session.commit()
-    flash(_("Token revoked."), "success")
+    if attempt(lambda: auth_services.revoke_api_token(conference, token_id)):
+        flash(_("Token revoked."), "success")
     return redirect(url_for("conferences.members", slug=conference.slug))
 
 
@@ -409,23 +368,14 @@ def home():
 
 @public_bp.route("/c/<slug>/")
 def conference_home(slug: str):
-    from flask import g
-
+    """The conference's public page: its own details, then each domain's section
+    (registration buttons, the programme …)."""
     conference = get_conference_or_404(slug)
     g.conference = conference
-    sessions = db.session.execute(
-        select(ScheduleSession)
-        .options(
-            selectinload(ScheduleSession.speakers),
-            joinedload(ScheduleSession.room),
-            joinedload(ScheduleSession.forum),
-        )
-        .where(ScheduleSession.conference_id == conference.id)
-        .order_by(ScheduleSession.starts_at, ScheduleSession.position)
-    ).scalars()
-    tz = conference.tz
-    days = [
-        (day, list(items))
-        for day, items in groupby(sessions, key=lambda s: s.starts_at.astimezone(tz).date())
-    ]
-    return render_template("conferences/public.html", conference=conference, days=days)
+    sections = [Markup(render(conference)) for _order, render in extend.registry().public]
+    return render_template("conferences/public.html", conference=conference, sections=sections)
+
+
+def forums_section(conference: Conference) -> str:
+    """The public page's list of forums."""
+    return render_template("conferences/_forums.html", conference=conference)

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Blueprints, commands, template helpers, and what registration hears from set-up."""
+    """Pages, commands, template helpers, its parts of the conference pages and JSON, and what
+    registration hears from set-up (capacities saved, categories about to go)."""
     from eventsys import signals
-    from eventsys.registration import cli, services
+    from eventsys.conferences import extend
+    from eventsys.registration import cli, jsonio, services, views
     from eventsys.registration.staff_views import bp as staff_bp
-    from eventsys.registration.views import bp
 
-    app.register_blueprint(bp)
+    app.register_blueprint(views.bp)
     app.register_blueprint(staff_bp)
     cli.register(app)
     app.jinja_env.globals["status_label"] = services.status_label
     app.jinja_env.globals["answer_text"] = services.answer_text
+
+    staff = "registration_staff."
+    for endpoint, label, options in (
+        (f"{staff}registrations", _l("Registrations"), {"current": (f"{staff}registration",)}),
+        (f"{staff}approvals", _l("Approvals"), {}),
+        (f"{staff}walk_in", _l("Walk-in"), {}),
+    ):
+        extend.add_nav(app, endpoint, label, role="staff", order=10, **options)
+    extend.add_nav(
+        app,
+        f"{staff}questions",
+        _l("Questions"),
+        role="organizer",
+        current=(f"{staff}edit_question",),
+        order=22,
+    )
+    extend.add_nav(app, f"{staff}invitations", _l("Invitation codes"), role="organizer", order=23)
+    extend.add_dashboard_section(app, views.dashboard_section, order=10)
+    extend.add_public_section(app, views.public_section, order=10)
+    extend.add_json_section(app, jsonio.SECTION)
 
     signals.part_saved.connect(services.refuse_capacity_below_seats, sender="categories")
     signals.conference_saved.connect(services.conference_capacity_saved)

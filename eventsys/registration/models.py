@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import (
@@ -28,6 +29,11 @@ ACTIVE_STATUSES = ("confirmed", "pending", "waitlisted")
 QUESTION_KINDS = ("text", "choice", "multi", "yesno", "number", "date")
 
 _ACTIVE_SQL = "status IN ('confirmed', 'pending', 'waitlisted')"
+
+
+def new_checkin_token() -> str:
+    """The random part of a registration's QR code (144 bits; check-in signs it)."""
+    return secrets.token_urlsafe(18)
 
 
 class Registration(db.Model):

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from eventsys.checkin.codes import new_token
 from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, NotFound, ValidationError
@@ -45,6 +44,7 @@ from eventsys.registration.models import (
     Delegation,
     Question,
     Registration,
+    new_checkin_token,
 )
 from eventsys.registration.notifications import notify, notify_delegation
 from eventsys.registration.seats import adjust_seats, release_seat, seats_left, take_seats
@@ -140,7 +140,7 @@ def _new_registration(
         status=status,
         source=source,
         manage_token=secrets.token_urlsafe(24),
-        checkin_token=new_token(),
+        checkin_token=new_checkin_token(),
         created_at=now,
         updated_at=now,
         consent_at=now,

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from eventsys.auth.permissions import conference_view
+from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -16,11 +15,8 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from eventsys.auth.permissions import get_conference_or_404
-from eventsys.auth.services import role_allows, role_for
-from eventsys.checkin.codes import checkin_code, parse_checkin_code, qr_png, qr_svg
+from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db, limiter
 from eventsys.registration import services
@@ -248,25 +244,14 @@ def manage(token: str):
     registration = _registration_or_404(token)
     conference = registration.conference
     questions = questions_of(conference)
-    code = checkin_code(registration.checkin_token)
     return render_template(
         "registration/manage.html",
         registration=registration,
         conference=conference,
         questions=questions,
-        qr=qr_svg(code) if registration.status in ("confirmed", "pending") else None,
         cancel_form=CancelForm(),
         status_message=status_message(registration.status),
     )
-
-
-@bp.route("/r/<token>/qr.png")
-def qr_image(token: str):
-    registration = _registration_or_404(token)
-    if registration.status not in ("confirmed", "pending"):
-        abort(404)
-    png = qr_png(checkin_code(registration.checkin_token))
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
@@ -340,33 +325,16 @@ def cancel(token: str):
     return redirect(url_for("registration.manage", token=token))
 
 
-@bp.route("/q/<code>")
-def scanned(code: str):
-    """Where any phone's scanner lands: staff see who it is, everyone else the ticket."""
-    token = parse_checkin_code(code)
-    registration = None
-    if token is not None:
-        from sqlalchemy import select
-
-        registration = db.session.execute(
-            select(Registration).where(Registration.checkin_token == token)
-        ).scalar_one_or_none()
-    if registration is None:
-        return render_template(
-            "errors/error.html",
-            status=404,
-            message=_("This is not a valid ticket code of this system."),
-        ), 404
-    conference = registration.conference
-    g.conference = conference
-    is_staff = role_allows(role_for(current_user, conference), "checkin")
+def dashboard_section(conference) -> str:
+    """The overview's cards: registrations by status."""
+    by_status: dict[str, int] = {}
+    for (_category, status), number in services.counts(conference).items():
+        by_status[status] = by_status.get(status, 0) + number
     return render_template(
-        "registration/scanned.html",
-        registration=registration,
-        conference=conference,
-        is_staff=is_staff,
-        status_message=status_message(registration.status),
-        qr=qr_svg(checkin_code(registration.checkin_token))
-        if registration.status in ("confirmed", "pending") and not is_staff
-        else None,
+        "registration/_dashboard.html", conference=conference, by_status=by_status
     )
+
+
+def public_section(conference) -> str:
+    """The public page's buttons to register, alone or as a group."""
+    return render_template("registration/_public.html", conference=conference)

@@ -1,4 +1,5 @@
-"""The one permission check every page and API endpoint goes through."""
+"""The one permission check every conference page and API endpoint goes through: the
+conference from the URL, and the signed-in user's (or the API token's) role in it."""
 
 from __future__ import annotations
 

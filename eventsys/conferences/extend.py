@@ -1,0 +1,129 @@
+"""How the domains built on a conference add their parts to its pages and its JSON.
+
+The conference domain knows no domain above it. Each of them, in its ``init_app``, adds what it
+owns here: links in the conference's navigation, cards on the organizer's overview, sections of
+the public page, kinds of parts listed under a conference (check-in lists …), and its section of
+the conference JSON. ``create_app`` calls the domains in order, and that order is the order of
+the JSON's keys and of the pages' sections where no ``order`` is given.
+
+    from eventsys.conferences import extend
+    extend.add_nav(app, "checkin.lists", _l("Check-in"), role="checkin", order=40)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from eventsys.conferences.models import Conference
+
+_KEY = "eventsys.conferences"
+
+
+@dataclass
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy string
+    role: str | None = None  # the least role that sees the link; None: everyone with a role
+    kind: str | None = None  # for the generic parts pages
+    current: tuple[str, ...] = ()  # other endpoints on which this link is the current one
+    order: int = 50
+
+
+@dataclass
+class PartKind:
+    """Things an organizer lists under a conference with a code and a name (rooms, forums,
+    check-in lists …), edited on the generic parts pages and deleted only when no domain
+    objects (``signals.part_deleting``)."""
+
+    kind: str
+    model: type
+    form: type
+    title: Any
+    one: Any
+    fields: list[str]
+    order: int = 50
+    # values from the form → column values; may raise a DomainError (e.g. an unknown session)
+    prepare_values: Callable[[Conference, dict], dict] | None = None
+    # fills choices of the form, e.g. the conference's sessions
+    prepare_form: Callable[[Conference, Any, Any], None] | None = None
+    # a template with macros ``head()`` and ``cells(item)`` for columns of its own
+    columns_template: str | None = None
+
+
+@dataclass
+class JsonSection:
+    """A domain's part of the conference JSON.
+
+    ``parse(checker, data, context)`` checks the document's keys it owns and returns them
+    normalised (a dict merged into the spec); it may read and extend ``context`` (``tz``, the
+    codes of forums, rooms, sessions …) for the sections after it. ``load(conference, spec,
+    context)`` writes them (``context`` holds the rows by code). ``export(conference, out)``
+    adds its keys to ``out``.
+    """
+
+    name: str
+    parse: Callable[[Any, dict, dict], dict]
+    load: Callable[[Conference, dict, dict], None]
+    export: Callable[[Conference, dict], None]
+    order: int = 50  # the place of its keys in the document
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    part_kinds: dict[str, PartKind] = field(default_factory=dict)
+    dashboard: list[tuple[int, Callable[[Conference], str]]] = field(default_factory=list)
+    public: list[tuple[int, Callable[[Conference], str]]] = field(default_factory=list)
+    json_sections: list[JsonSection] = field(default_factory=list)
+
+
+def registry(app: Flask | None = None) -> Registry:
+    app = app or current_app
+    return app.extensions.setdefault(_KEY, Registry())
+
+
+def add_nav(app: Flask, endpoint: str, label, **options) -> None:
+    items = registry(app).nav
+    item = NavItem(endpoint, label, **options)
+    if item in items:
+        return
+    items.append(item)
+    items.sort(key=lambda item: item.order)
+
+
+def add_part_kind(app: Flask, part_kind: PartKind) -> None:
+    kinds = registry(app).part_kinds
+    kinds[part_kind.kind] = part_kind
+    ordered = sorted(kinds.values(), key=lambda k: k.order)
+    kinds.clear()
+    kinds.update((k.kind, k) for k in ordered)
+
+
+def add_dashboard_section(app: Flask, render: Callable[[Conference], str], order=50) -> None:
+    """``render(conference)`` returns HTML for the organizer's overview (``g.conference_role``
+    tells who is looking)."""
+    sections = registry(app).dashboard
+    sections.append((order, render))
+    sections.sort(key=lambda entry: entry[0])
+
+
+def add_public_section(app: Flask, render: Callable[[Conference], str], order=50) -> None:
+    """``render(conference)`` returns HTML for the conference's public page."""
+    sections = registry(app).public
+    sections.append((order, render))
+    sections.sort(key=lambda entry: entry[0])
+
+
+def add_json_section(app: Flask, section: JsonSection) -> None:
+    sections = registry(app).json_sections
+    if all(existing.name != section.name for existing in sections):
+        sections.append(section)
+        sections.sort(key=lambda s: s.order)
+
+
+def part_kind(kind: str) -> PartKind | None:
+    return registry().part_kinds.get(kind)
