@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from eventsys.conferences.models import Category, Conference
 from eventsys.extensions import db
 from tests.conftest import login, submit
-from tests.factories import PASSWORD, make_conference, make_user
+from tests.factories import PASSWORD, conference_json, make_conference, make_user
 
 NEW_CONFERENCE = {
     "slug": "kc-2026",
@@ -223,3 +223,45 @@ def test_overview_counts_registrations_by_status(ctx, client):
     assert re.search(r"已确认</strong></header>\s*<p class=\"big-number\">1<", page)
     assert re.search(r"候补中</strong></header>\s*<p class=\"big-number\">1<", page)
     assert "导出 JSON" not in page  # organizers only
+
+
+def _import(client, data: dict, replace: bool):
+    import io
+    import json
+
+    body = json.dumps(data, ensure_ascii=False).encode()
+    form = {"file": (io.BytesIO(body), "c.json")}
+    if replace:
+        form["replace"] = "y"
+    return submit(client, "/manage/import", form, content_type="multipart/form-data")
+
+
+def test_an_organizer_cannot_take_over_another_conference_by_padding_its_slug(ctx, client):
+    """The permission is checked on the slug as it will be used, not on the text as sent."""
+    from eventsys.auth.models import Membership
+
+    own = make_conference(slug="conf-b", title="B 会议")
+    other = make_conference(slug="conf-c", title="C 会议")
+    other_id = other.id
+    sign_in_organizer(client, own)
+    for slug in (" conf-c ", "conf-c", "\tconf-c\n"):
+        data = {**conference_json(slug=slug), "title": "被接管"}
+        response = _import(client, data, replace=True)
+        assert response.status_code == 403, slug
+        assert "conf-c" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Conference, other_id).title == "C 会议"
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(Membership).where(Membership.conference_id == other_id)
+        ).scalar_one()
+        == 0
+    )
+    # Their own conference, padded the same way, is theirs to replace.
+    mine = {**conference_json(slug=" conf-b "), "title": "B 会议（新）"}
+    assert _import(client, mine, replace=True).status_code == 302
+    db.session.expire_all()
+    assert (
+        db.session.execute(select(Conference.title).where(Conference.slug == "conf-b")).scalar_one()
+        == "B 会议（新）"
+    )
