@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from eventsys import demo
     from eventsys.auth.cli import register as register_auth
     from eventsys.conferences.cli import register as register_conferences
     from eventsys.registration.cli import register as register_registration
@@ -110,3 +111,4 @@ def register_commands(app: Flask) -> None:
     register_auth(app)
     register_conferences(app)
     register_registration(app)
+    demo.init_app(app)  # last: the demo is built on every other domain
