@@ -86,6 +86,7 @@ DOMAINS = (
     "eventsys.registration",
     "eventsys.checkin",
     "eventsys.api",
+    "eventsys.demo",  # last: the demo conference is built with every other domain
 )
 
 

@@ -47,17 +47,6 @@ def register(app: Flask) -> None:
             data = export_conference(get_conference(slug))
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
-    @app.cli.command("seed-demo")
-    @click.option("--replace", is_flag=True, help="rebuild the demo conference if it exists")
-    def seed_demo_command(replace: bool):
-        """Load a realistic bilingual demo conference and print how to log in."""
-        from eventsys.demo import seed_demo
-
-        with command_transaction():
-            summary = seed_demo(replace=replace)
-        for line in summary:
-            click.echo(line)
-
     @app.cli.command("create-token")
     @click.argument("email")
     @click.option("--conference", "slug", required=True, help="the conference's slug")
