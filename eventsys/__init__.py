@@ -72,7 +72,11 @@ def register_extensions(app: Flask) -> None:
 
     init_mail()
 
-    login_manager.localize_callback = None
+    # Flask-Login's own message, in the reader's language (flashed as plain text).
+    from flask_babel import gettext
+
+    login_manager.login_message = "Please sign in to open this page."
+    login_manager.localize_callback = gettext
 
 
 # The domains, lowest first: each may import those before it, never one after it, and adds

@@ -111,3 +111,12 @@ def test_login_limits_are_shared_through_redis_when_configured(tmp_path):
     assert login(two, "org@example.com", PASSWORD).status_code == 429
     assert redis.Redis.from_url(url).keys("LIMITS*")
     redis.Redis.from_url(url).flushdb()
+
+
+def test_the_sign_in_prompt_is_in_the_readers_language(sqlite_app):
+    client = sqlite_app.test_client()
+    page = client.get("/manage/", follow_redirects=True).get_data(as_text=True)
+    assert "请先登录再打开此页面。" in page
+    submit(client, "/login", {}, action="/language/en")
+    page = client.get("/manage/", follow_redirects=True).get_data(as_text=True)
+    assert "Please sign in to open this page." in page
