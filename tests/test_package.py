@@ -145,6 +145,24 @@ def test_wheel_carries_templates_static_migrations_and_catalogues(installed):
     assert not stray, f"not meant for the wheel: {stray}"
 
 
+def test_source_distribution_builds_the_same_wheel(installed):
+    sdists = installed.scratch / "sdist"
+    build_sdist = (
+        "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])"
+    )
+    _run([sys.executable, "-c", build_sdist, sdists], cwd=installed.source)
+    (sdist,) = sdists.glob("eventsys-*.tar.gz")
+    wheelhouse = installed.scratch / "from-sdist"
+    _run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--no-deps"]
+        + ["--no-build-isolation", "-w", wheelhouse, sdist]
+    )
+    (wheel,) = wheelhouse.glob("eventsys-*.whl")
+    assert sorted(zipfile.ZipFile(wheel).namelist()) == sorted(
+        zipfile.ZipFile(installed.wheel).namelist()
+    )
+
+
 def test_installed_package_runs_commands_from_an_empty_directory(installed):
     where = installed.empty_directory("cli")
     located = installed.run("-c", "import eventsys; print(eventsys.__file__)", cwd=where)
