@@ -6,19 +6,30 @@ from pathlib import Path
 
 from flask import Flask
 
-from eventsys.config import load_config
+from eventsys.config import instance_path_from_environment, load_config
 
-# Absolute, so `flask db ...` works from any working directory.
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_folder(name: str) -> Path:
+    """The absolute path of ``templates``, ``static`` or ``migrations``: inside the package when
+    installed from a wheel (setup.py copies them there), beside it in a checkout or an editable
+    install. Absolute, so that nothing depends on the working directory."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+MIGRATIONS_DIR = str(shipped_folder("migrations"))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The application: config, then extensions, the domains, error handlers."""
     app = Flask(
         __name__,
+        instance_path=instance_path_from_environment() if test_config is None else None,
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=shipped_folder("templates"),
+        static_folder=shipped_folder("static"),
     )
     load_config(app, test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in the API's answers

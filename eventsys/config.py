@@ -39,12 +39,34 @@ ENVIRONMENT = {
     "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "EVENTSYS_TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
+# EVENTSYS_INSTANCE_PATH is read before the app exists, as Flask fixes the instance folder
+# when it is created: see instance_path_from_environment.
+
+
+def instance_path_from_environment() -> str | None:
+    """``EVENTSYS_INSTANCE_PATH``, the folder for instance/config.py, the default SQLite
+    database and the mail outbox. Unset, Flask's default applies: ``instance/`` in a checkout,
+    ``<prefix>/var/eventsys-instance`` for an installed package."""
+    value = os.environ.get("EVENTSYS_INSTANCE_PATH")
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        # Relative to what? The working directory differs between a shell and a service.
+        raise RuntimeError(f"EVENTSYS_INSTANCE_PATH must be an absolute path, not {value!r}.")
+    return str(path)
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
     """Fill ``app.config`` from defaults, instance/config.py and the environment (or tests)."""
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RuntimeError(
+            f"Cannot create the instance folder {instance} ({exc.strerror}); point "
+            "EVENTSYS_INSTANCE_PATH at a folder this user may write."
+        ) from None
     app.config.from_mapping(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventsys.db'}"
     app.config["MAIL_OUTBOX"] = str(instance / "outbox")
@@ -57,6 +79,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
                 app.config[key] = value
     else:
         app.config.from_mapping(test_config)
+
+    # A relative outbox (from instance/config.py) lives in the instance folder, as a relative
+    # SQLite path does (Flask-SQLAlchemy), never in whatever the working directory is.
+    if app.config.get("MAIL_OUTBOX"):
+        app.config["MAIL_OUTBOX"] = str(instance / app.config["MAIL_OUTBOX"])
 
     if isinstance(app.config.get("SESSION_COOKIE_SECURE"), str):
         app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"] in ("1", "true")
