@@ -69,15 +69,18 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories="translations",
     )
     limiter.init_app(app)
+    # One limiter object serves every app made in this process (the tests make many): a
+    # storage found dead for an earlier app must not make a new one count in memory.
+    limiter._storage_dead = False
     from eventsys.mail import init_mail
 
     init_mail()
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from eventsys.auth.models import User
+        from eventsys.auth.services import user_for_session_id
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user_for_session_id(user_id)
 
     login_manager.localize_callback = None
 

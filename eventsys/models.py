@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so Alembic and the app see them all."""
 
-from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
+from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
@@ -15,6 +15,7 @@ __all__ = [
     "Delegation",
     "Forum",
     "InvitationCode",
+    "LoginFailure",
     "Question",
     "Registration",
     "Membership",
