@@ -83,7 +83,7 @@ def user_for_session_id(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not hmac.compare_digest(user.session_key.encode(), key.encode()):
         return None
-    return user
+    return user if user.is_active else None  # a switched-off account is signed out too
 
 
 def set_password(user: User, password: str) -> None:

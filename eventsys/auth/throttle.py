@@ -33,6 +33,7 @@ from eventsys.extensions import db
 log = logging.getLogger(__name__)
 
 REDIS_PREFIX = "eventsys:login-failures:"
+REDIS_RETRY_SECONDS = 30  # after a Redis failure, count in the database this long
 
 
 @dataclass
@@ -78,10 +79,13 @@ def begin_attempt(email: str) -> Attempt:
     """Reserve a place for a sign-in on this account; check ``refused`` before checking the
     password. Commits (the database store) so that other workers see the place at once."""
     account = _account(email)
-    if current_app.config.get("REDIS_URL"):
+    state = current_app.extensions.setdefault("eventsys_login_redis_down", {"until": 0.0})
+    if current_app.config.get("REDIS_URL") and time.monotonic() >= state["until"]:
         try:
             return _begin_redis(account)
         except Exception as error:  # any Redis failure: the database keeps counting
+            # Not asked again for a while, so an outage does not slow every sign-in.
+            state["until"] = time.monotonic() + REDIS_RETRY_SECONDS
             log.warning("Redis unavailable for the sign-in limit, using the database: %s", error)
     return _begin_database(account)
 
