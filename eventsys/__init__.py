@@ -79,6 +79,9 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories="translations",
     )
     limiter.init_app(app)
+    # One limiter object serves every app made in this process (the tests make many): a
+    # storage found dead for an earlier app must not make a new one count in memory.
+    limiter._storage_dead = False
     from eventsys.mail import init_mail
 
     init_mail()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -16,15 +17,26 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_STRATEGY": "moving-window",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # A Redis outage must not stop sign-in and registration: count in memory meanwhile
+    # (Flask-Limiter logs the switch and goes back to Redis when it answers again).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    # Failed sign-ins per account, over every address and every worker (database or Redis).
+    "LOGIN_FAILURE_LIMIT": "10 per minute;50 per hour",
     "LOGIN_RATE_LIMIT_PER_ADDRESS": "60 per minute;300 per hour",
     # Per address: a venue's Wi-Fi puts many phones behind one address.
     "REGISTRATION_RATE_LIMIT": "60 per minute",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
+    # Host names the app answers to (Flask refuses others with 400); links in e-mails may then
+    # use the request's host. Without this or EVENTSYS_BASE_URL no e-mail carries a link.
+    "TRUSTED_HOSTS": None,
     "MAIL_OUTBOX": None,
 }
 
@@ -34,6 +46,7 @@ ENVIRONMENT = {
     "EVENTSYS_SECRET_KEY": "SECRET_KEY",
     "EVENTSYS_REDIS_URL": "REDIS_URL",
     "EVENTSYS_BASE_URL": "EVENTSYS_BASE_URL",
+    "EVENTSYS_TRUSTED_HOSTS": "TRUSTED_HOSTS",
     "EVENTSYS_SMTP_URL": "SMTP_URL",
     "EVENTSYS_MAIL_FROM": "MAIL_FROM",
     "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
@@ -87,10 +100,20 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 
     if isinstance(app.config.get("SESSION_COOKIE_SECURE"), str):
         app.config["SESSION_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"] in ("1", "true")
+    # The remember-me cookie is as sensitive as the session cookie: same transport rule.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()] or None
 
     redis_url = app.config.get("REDIS_URL")
     if redis_url and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = redis_url
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # Fail fast when Redis is away, so the in-memory fallback takes over at once.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):

@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so Alembic and the app see them all."""
 
-from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
+from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.checkin.models import CheckinList
 from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
@@ -16,6 +16,7 @@ __all__ = [
     "Delegation",
     "Forum",
     "InvitationCode",
+    "LoginFailure",
     "Question",
     "Registration",
     "Membership",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from eventsys.errors import DomainError
 from eventsys.extensions import db
@@ -47,6 +47,15 @@ def register_errorhandlers(app: Flask) -> None:
             "try again."
         )
         return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A host not in TRUSTED_HOSTS: Flask builds no URL for it, so no page can be shown.
+        return (
+            "Bad request: this host name is not served here.",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -33,5 +33,7 @@ eventsys_say "loading the demo conference (flask seed-demo)"
 .venv/bin/flask --app app seed-demo
 
 port="${PORT:-5000}"
+# Links in e-mails come only from configuration, never from a request's Host header.
+export EVENTSYS_BASE_URL="${EVENTSYS_BASE_URL:-http://127.0.0.1:$port}"
 eventsys_say "starting eventsys on http://127.0.0.1:$port (Ctrl-C stops it)"
 exec .venv/bin/flask --app app run --host 127.0.0.1 --port "$port"

@@ -69,7 +69,8 @@ def make_user(email: str, role: str | None = None, conference=None, admin: bool 
 
 
 def make_token(user, conference, role: str) -> str:
-    _row, token = auth_services.create_api_token(user, conference, role)
+    """As ``create-token`` makes it: the user gets the role when they lack it."""
+    _row, token = auth_services.issue_api_token(user, conference, role)
     db.session.commit()
     return token
 

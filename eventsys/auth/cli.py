@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     @click.argument("email")
     @click.option("--password", required=True, help="at least 8 characters")
     def set_password(email: str, password: str):
-        """Give a login a new password (there is no e-mail reset yet)."""
+        """Give a login a new password; every session of that login ends."""
         with command_transaction():
             user = services.find_user(email)
             if user is None:

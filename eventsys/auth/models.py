@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsys.db_types import UTCDateTime, utcnow
@@ -13,6 +14,10 @@ from eventsys.extensions import db
 
 ROLES = ("checkin", "staff", "organizer")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+def new_session_key() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -26,6 +31,9 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session and remember-me cookie of this user; a new one ends them all
+    # (sign-out, new password, removal from a team).
+    session_key: Mapped[str] = mapped_column(String(32), default=new_session_key)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -34,6 +42,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the
+        current session key, so that changing the key signs the user out everywhere."""
+        return f"{self.id}:{self.session_key}"
+
+    def end_all_sessions(self) -> None:
+        self.session_key = new_session_key()
 
     @property
     def display_name(self) -> str:
@@ -82,3 +98,15 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
     conference = relationship("Conference")
+
+
+class LoginFailure(db.Model):
+    """A failed (or in-progress) sign-in on one account, kept for the per-account limit when
+    there is no Redis: every worker and every server sees the same rows."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_account_at", "account", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))  # SHA-256 of the lower-cased e-mail
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

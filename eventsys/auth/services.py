@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import secrets
 from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
@@ -80,7 +81,20 @@ def create_user(email: str, password: str, name: str = "", is_admin: bool = Fals
     return user
 
 
+def user_for_session_id(session_id: str) -> User | None:
+    """The user a session or remember-me cookie names (``<id>:<session key>``), or None when
+    that user's sessions have been ended since (sign-out, new password, removal)."""
+    user_id, _sep, key = (session_id or "").partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_key.encode(), key.encode()):
+        return None
+    return user if user.is_active else None  # a switched-off account is signed out too
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password; every session of the user ends (a stolen cookie stops working)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             _(
@@ -90,6 +104,16 @@ def set_password(user: User, password: str) -> None:
             {"password": _("too short")},
         )
     user.password_hash = generate_password_hash(password)
+    user.end_all_sessions()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own change: needs the current password."""
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise ValidationError(
+            _("The current password is wrong."), {"current_password": _("wrong password")}
+        )
+    set_password(user, new_password)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -152,9 +176,23 @@ def set_membership(conference: ConferenceRef, user: User, role: str) -> Membersh
 
 
 def remove_membership(conference: ConferenceRef, membership_id: int) -> None:
+    """Take the user off the team: their tokens for this conference are revoked and every
+    session of theirs ends, so nothing opened while they were a member stays open."""
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.conference_id != conference.id:
         raise NotFound(_("No such member."))
+    user = membership.user
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.conference_id == conference.id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    user.end_all_sessions()
     db.session.delete(membership)
     db.session.flush()
 
@@ -193,6 +231,28 @@ def create_api_token(
     return row, token
 
 
+def issue_api_token(
+    user: User, conference: ConferenceRef, role: str, label: str = ""
+) -> tuple[ApiToken, str]:
+    """For the ``create-token`` command: gives the user the role in the conference when they
+    lack it (never lowers a higher one), so that the new token works, then makes the token."""
+    check_role(role)
+    if not role_allows(role_for(user, conference), role):
+        set_membership(conference, user, role)
+    return create_api_token(user, conference, role, label)
+
+
+def token_role(row: ApiToken) -> str | None:
+    """The role a token acts with now: the one it was made with, but never above its owner's
+    current role in the conference; None once the owner has none (or the account is off)."""
+    if row.revoked_at is not None or not row.user.is_active:
+        return None
+    have = role_for(row.user, row.conference)
+    if have is None:
+        return None
+    return row.role if ROLE_RANK[row.role] <= ROLE_RANK[have] else have
+
+
 def resolve_api_token(token: str) -> ApiToken | None:
     """The live token row for this text, or None."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
@@ -200,7 +260,7 @@ def resolve_api_token(token: str) -> ApiToken | None:
     row = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or not row.user.is_active:
+    if row is None or token_role(row) is None:
         return None
     return row
 
@@ -213,12 +273,33 @@ def revoke_api_token(conference: ConferenceRef, token_id: int) -> None:
     db.session.flush()
 
 
+def revoke_own_api_token(user: User, token_id: int) -> None:
+    """A user revokes one of their own tokens, in any conference."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(_("No such token."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    db.session.flush()
+
+
 def list_api_tokens(conference: ConferenceRef) -> list[ApiToken]:
     return list(
         db.session.execute(
             select(ApiToken)
             .where(ApiToken.conference_id == conference.id, ApiToken.revoked_at.is_(None))
             .order_by(ApiToken.created_at.desc())
+        ).scalars()
+    )
+
+
+def list_own_api_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens not yet revoked, in every conference, newest first."""
+    return list(
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         ).scalars()
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,18 +20,29 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from eventsys.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+from eventsys.auth import throttle
+from eventsys.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from eventsys.auth.services import (
     authenticate,
+    change_password,
     find_user,
+    list_own_api_tokens,
     password_reset_token,
+    revoke_own_api_token,
     set_password,
+    token_role,
     user_for_reset_token,
 )
 from eventsys.extensions import db, limiter
 from eventsys.i18n import LANGUAGE_COOKIE
 from eventsys.mail import Mail, queue_mail
-from eventsys.urls import base_url
+from eventsys.urls import mail_base_url
+from eventsys.web import attempt
 
 bp = Blueprint("auth", __name__)
 
@@ -67,22 +79,38 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("conferences.index")))
     form = LoginForm()
+    status = 200 if request.method == "GET" else 422
+    headers = {}
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is None:
-            flash(_("Wrong e-mail or password."), "error")
+        attempt = throttle.begin_attempt(form.email.data)
+        if attempt.refused:
+            # Refused before the password is looked at: even the right one waits.
+            minutes = math.ceil(attempt.retry_after / 60)
+            flash(
+                _(
+                    "Too many failed sign-ins for this account. Wait %(minutes)s minute(s) "
+                    "and try again; until then even the right password is refused.",
+                    minutes=minutes,
+                ),
+                "error",
+            )
+            status, headers = 429, {"Retry-After": str(attempt.retry_after)}
         else:
-            language = session.get(LANGUAGE_COOKIE)
-            session.clear()  # a fresh session on sign-in: no fixation
-            if language:
-                session[LANGUAGE_COOKIE] = language
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("conferences.index")))
-    status = 200 if request.method == "GET" or form.errors == {} else 422
-    if request.method == "POST" and not form.errors:
-        status = 401
-    return render_template("auth/login.html", form=form), status
+            user = authenticate(form.email.data, form.password.data)
+            throttle.end_attempt(attempt, succeeded=user is not None)
+            if user is None:
+                db.session.commit()
+                flash(_("Wrong e-mail or password."), "error")
+                status = 401
+            else:
+                language = session.get(LANGUAGE_COOKIE)
+                session.clear()  # a fresh session on sign-in: no fixation
+                if language:
+                    session[LANGUAGE_COOKIE] = language
+                login_user(user, remember=form.remember.data)
+                db.session.commit()
+                return redirect(safe_next(request.args.get("next"), url_for("conferences.index")))
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -91,9 +119,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
-        if user is not None and user.is_active:
+        # No trusted base URL (logged): no link, rather than one to a forged Host.
+        base = mail_base_url()
+        if user is not None and user.is_active and base is not None:
             path = url_for("auth.reset_password", token=password_reset_token(user))
-            link = base_url() + path
+            link = base + path
             with force_locale(str(get_locale() or "zh_CN")):
                 text = render_template("mail/password_reset.txt", user=user, link=link)
                 subject = _("Set a new password for eventsys")
@@ -126,9 +156,49 @@ def reset_password(token: str):
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Every session of this user ends, on every device: a copied cookie is worth nothing now.
+    current_user.end_all_sessions()
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The signed-in user's own page: a new password, and their API tokens."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        outcome = attempt(
+            lambda: change_password(user, form.current_password.data, form.password.data),
+            form,
+        )
+        if outcome.ok:
+            # Every other session has ended; this one goes on under the new session key.
+            login_user(user)
+            flash(_("Your new password is set; you were signed out everywhere else."), "success")
+            return redirect(url_for("auth.account"))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "auth/account.html",
+        form=form,
+        tokens=list_own_api_tokens(current_user),
+        token_role=token_role,
+    ), status
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_own_token(token_id: int):
+    outcome = attempt(lambda: revoke_own_api_token(current_user, token_id))
+    if outcome.ok:
+        flash(_("Token revoked."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/language/<code>", methods=["POST"])

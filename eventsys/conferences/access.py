@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from eventsys.auth.models import ApiToken
-from eventsys.auth.services import resolve_api_token, role_allows, role_for
+from eventsys.auth.services import resolve_api_token, role_allows, role_for, token_role
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Forbidden, NotFound, Unauthorized
@@ -95,13 +95,15 @@ def api_conference(role: str | None, optional: bool = False):
                     raise Unauthorized("The API token is unknown or revoked.")
                 if token.conference_id != conference.id:
                     raise Forbidden("This API token belongs to another conference.")
-                if not role_allows(token.role, role):
+                # The role it was made with, but never above its owner's role today.
+                role_now = token_role(token)
+                if not role_allows(role_now, role):
                     raise Forbidden(
-                        f"This endpoint needs the {role} role; the token has {token.role}."
+                        f"This endpoint needs the {role} role; the token has {role_now}."
                     )
                 _note_token_use(token)
                 g.api_token = token
-                g.api_role = token.role
+                g.api_role = role_now
             g.conference = conference
             return view(conference=conference, **kwargs)
 

@@ -53,12 +53,13 @@ def register(app: Flask) -> None:
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--label", default="", help="a note to tell tokens apart, e.g. the gate")
     def create_token(email: str, slug: str, role: str, label: str):
-        """Print a new API token once, alone on the last line."""
+        """Give the user the role when they lack it; print a new API token once, alone on
+        the last line."""
         with command_transaction():
             user = auth_services.find_user(email)
             if user is None:
                 raise NotFound(f"No user with e-mail {email}; create it with create-user.")
             conference = get_conference(slug)
-            _row, token = auth_services.create_api_token(user, conference, role, label)
+            _row, token = auth_services.issue_api_token(user, conference, role, label)
         click.echo(f"API token for {email}, {role} of {slug} (shown once, keep it safe):")
         click.echo(token)

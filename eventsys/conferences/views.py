@@ -330,6 +330,7 @@ def members(conference: Conference):
         form=form,
         memberships=auth_services.list_memberships(conference),
         tokens=auth_services.list_api_tokens(conference),
+        token_role=auth_services.token_role,
     ), (422 if form.errors else 200)
 
 

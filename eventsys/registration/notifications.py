@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from eventsys.extensions import db
 from eventsys.mail import Mail, queue_mail
 from eventsys.registration.models import Delegation, Registration
-from eventsys.urls import base_url
+from eventsys.urls import base_url, mail_base_url
 
 
-def manage_url(registration: Registration) -> str:
-    return f"{base_url()}/r/{registration.manage_token}"
+def manage_url(registration: Registration, base: str | None = None) -> str:
+    return f"{base or base_url()}/r/{registration.manage_token}"
 
 
 def _subjects() -> dict[str, str]:
@@ -33,6 +33,9 @@ def _subjects() -> dict[str, str]:
 
 
 def registration_mail(registration: Registration, event: str) -> Mail | None:
+    base = mail_base_url()  # None: no trusted host for the private link (logged), no mail
+    if base is None:
+        return None
     conference = registration.conference
     with force_locale(registration.locale or "zh_CN"):
         subjects = _subjects()
@@ -50,12 +53,17 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
             conference=conference,
             conference_title=title,
             event=event,
-            manage_url=manage_url(registration),
+            manage_url=manage_url(registration, base),
         )
         return Mail(to=registration.email, subject=f"{subject} · {title}", text=text)
 
 
-def delegation_mail(delegation: Delegation, members: list[Registration], locale: str) -> Mail:
+def delegation_mail(
+    delegation: Delegation, members: list[Registration], locale: str
+) -> Mail | None:
+    base = mail_base_url()
+    if base is None:
+        return None
     conference = members[0].conference
     with force_locale(locale or "zh_CN"):
         from eventsys.i18n import localized
@@ -67,7 +75,7 @@ def delegation_mail(delegation: Delegation, members: list[Registration], locale:
             members=members,
             conference=conference,
             conference_title=title,
-            links=[(m, manage_url(m)) for m in members],
+            links=[(m, manage_url(m, base)) for m in members],
         )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
         return Mail(to=delegation.contact_email, subject=f"{subject} · {title}", text=text)
@@ -81,4 +89,6 @@ def notify(registration: Registration, event: str) -> None:
 
 
 def notify_delegation(delegation: Delegation, members: list[Registration], locale: str) -> None:
-    queue_mail(db.session, delegation_mail(delegation, members, locale))
+    mail = delegation_mail(delegation, members, locale)
+    if mail is not None:
+        queue_mail(db.session, mail)

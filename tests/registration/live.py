@@ -158,6 +158,8 @@ class GunicornServer:
             **os.environ,
             "EVENTSYS_DATABASE_URL": self.database_url,
             "EVENTSYS_SECRET_KEY": "concurrency-test-secret-key-0123456789",
+            # Links in e-mails need a configured base URL (a Host header is not trusted).
+            "EVENTSYS_BASE_URL": f"http://127.0.0.1:{self.port}",
             "PYTHONUNBUFFERED": "1",
             **self.env,
         }
