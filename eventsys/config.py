@@ -23,6 +23,8 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT_PER_ADDRESS": "60 per minute;300 per hour",
     # Per address: a venue's Wi-Fi puts many phones behind one address.
     "REGISTRATION_RATE_LIMIT": "60 per minute",
+    # All public registrations of one conference (web form and API), whatever their address.
+    "REGISTRATION_RATE_LIMIT_PER_CONFERENCE": "600 per minute",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
     "MAIL_OUTBOX": None,
@@ -38,6 +40,8 @@ ENVIRONMENT = {
     "EVENTSYS_MAIL_FROM": "MAIL_FROM",
     "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "EVENTSYS_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "EVENTSYS_REGISTRATION_RATE_LIMIT": "REGISTRATION_RATE_LIMIT",
+    "EVENTSYS_REGISTRATION_RATE_LIMIT_PER_CONFERENCE": "REGISTRATION_RATE_LIMIT_PER_CONFERENCE",
 }
 
 

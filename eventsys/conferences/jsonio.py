@@ -20,6 +20,7 @@ from eventsys.errors import Conflict, ValidationError
 from eventsys.extensions import db
 from eventsys.registration.models import QUESTION_KINDS, Question
 from eventsys.schedule.models import SESSION_KINDS, SPEAKER_ROLES, ScheduleSession, SessionSpeaker
+from eventsys.text import valid_text
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
@@ -48,7 +49,7 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(f"{path}{key}", "must be a string")
             return default
-        value = value.strip()
+        value = valid_text(value, f"{path}{key}", self.errors).strip()
         if required and not value:
             self.fail(f"{path}{key}", "must not be empty")
         if len(value) > max_len:

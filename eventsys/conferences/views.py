@@ -41,6 +41,7 @@ from eventsys.errors import DomainError
 from eventsys.extensions import db
 from eventsys.registration.services import counts as registration_counts
 from eventsys.schedule.models import ScheduleSession
+from eventsys.text import loads_json
 from eventsys.web import show_errors
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
@@ -169,7 +170,7 @@ def import_json():
     form = ImportConferenceForm()
     if form.validate_on_submit():
         try:
-            data = json.loads(form.file.data.read().decode("utf-8-sig"))
+            data = loads_json(form.file.data.read().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             form.file.errors.append(_("Not a JSON file: %(error)s", error=exc))
         else:

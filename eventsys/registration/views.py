@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -23,7 +22,7 @@ from eventsys.auth.services import role_allows, role_for
 from eventsys.checkin.codes import checkin_code, parse_checkin_code, qr_png, qr_svg
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db, limiter
-from eventsys.registration import services
+from eventsys.registration import limits, services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.errors import AlreadyRegistered
 from eventsys.registration.forms import (
@@ -70,7 +69,8 @@ def status_message(status: str) -> str:
 
 
 @bp.route("/c/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+@limits.per_address()
+@limits.per_conference()
 def register(slug: str):
     conference = get_conference_or_404(slug)
     g.conference = conference
