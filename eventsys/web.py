@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from eventsys.errors import DomainError
+from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db
 from eventsys.i18n import date_range, local_datetime, localized, long_date
-from eventsys.text import loads_json, storable_problem
+from eventsys.text import first_invalid_text, loads_json, storable_problem
 
 
 def _wants_json() -> bool:
@@ -92,9 +92,10 @@ def register_input_checks(app: Flask) -> None:
     """What every request must be before any view sees it: no NUL character in the path, the
     query or a form field (no database takes NUL in text, so it could only fail later as a
     500), and every form field valid Unicode (no non-characters; a form cannot carry a lone
-    surrogate, which Werkzeug decodes as U+FFFD). Services check text again with
-    ``clean_text``, with field errors; this is the backstop for every form. JSON bodies are
-    parsed without recursion errors and checked by the API (``first_invalid_text``)."""
+    surrogate, which Werkzeug decodes as U+FFFD); every string of a JSON body likewise (422
+    naming the field: JSON can carry "\\udfff"). Services check text again with
+    ``clean_text``, with field errors; this is the backstop for every form and endpoint.
+    JSON is parsed without recursion errors (``JSONProvider``)."""
     app.json = JSONProvider(app)
     app.response_class = TextSafeResponse
 
@@ -114,6 +115,15 @@ def register_input_checks(app: Flask) -> None:
                 return _refuse(
                     _("The field %(field)s %(problem)s.", field=name[:40] or "?", problem=problem)
                 )
+        if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+            # Parsed once here (Flask caches it for the view); malformed JSON is the view's
+            # to answer.
+            bad = first_invalid_text(request.get_json(silent=True))
+            if bad is not None:
+                error = ValidationError(_("Please correct the marked fields."), {bad[0]: bad[1]})
+                if _wants_json():
+                    return jsonify(error.to_dict()), error.status
+                return _refuse(_("The field %(field)s %(problem)s.", field=bad[0], problem=bad[1]))
         return None
 
 

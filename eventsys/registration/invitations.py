@@ -16,9 +16,10 @@ from eventsys.extensions import db
 from eventsys.registration.errors import InvitationRequired
 from eventsys.registration.models import InvitationCode
 
-# Generated codes: 10 characters from 30 that cannot be mistaken for each other (no 0/O, 1/I/L,
-# U/V): 30**10 ≈ 5.9e14 codes, so at the public rate limits (60 tries a minute per address,
-# 600 a minute per conference) guessing one of even 1000 live codes takes over 1,800 years.
+# Generated codes: 10 characters from 30 that cannot be mistaken for each other (no 0, O, 1,
+# I, L or U): 30**10 ≈ 5.9e14 codes, so at the public rate limits (60 tries a minute per
+# address, 600 a minute per conference) guessing one of even 1000 live codes takes about
+# 1,900 years on average.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
 CODE_MAX = 64
