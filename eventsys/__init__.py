@@ -46,11 +46,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_domains(app)
     from eventsys.web import (
         register_errorhandlers,
+        register_input_checks,
         register_security_headers,
         register_template_helpers,
     )
 
     register_errorhandlers(app)
+    register_input_checks(app)
     register_security_headers(app)
     register_template_helpers(app)
     return app

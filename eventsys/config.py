@@ -32,6 +32,8 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT_PER_ADDRESS": "60 per minute;300 per hour",
     # Per address: a venue's Wi-Fi puts many phones behind one address.
     "REGISTRATION_RATE_LIMIT": "60 per minute",
+    # All public registrations of one conference (web form and API), whatever their address.
+    "REGISTRATION_RATE_LIMIT_PER_CONFERENCE": "600 per minute",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
     # Host names the app answers to (Flask refuses others with 400); links in e-mails may then
@@ -51,6 +53,8 @@ ENVIRONMENT = {
     "EVENTSYS_MAIL_FROM": "MAIL_FROM",
     "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "EVENTSYS_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "EVENTSYS_REGISTRATION_RATE_LIMIT": "REGISTRATION_RATE_LIMIT",
+    "EVENTSYS_REGISTRATION_RATE_LIMIT_PER_CONFERENCE": "REGISTRATION_RATE_LIMIT_PER_CONFERENCE",
 }
 # EVENTSYS_INSTANCE_PATH is read before the app exists, as Flask fixes the instance folder
 # when it is created: see instance_path_from_environment.

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from eventsys.errors import DomainError
+from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db
 from eventsys.i18n import date_range, local_datetime, localized, long_date
+from eventsys.text import first_invalid_text, loads_json, storable_problem
 
 
 def _wants_json() -> bool:
@@ -28,6 +30,107 @@ ERROR_CODES = {
     429: "rate_limited",
     500: "server_error",
 }
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a too deeply nested body is malformed JSON (400), not a
+    RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        if kwargs:
+            return super().loads(s, **kwargs)
+        return loads_json(s)
+
+
+class TextSafeResponse(Response):
+    """A page always reaches the browser: text that UTF-8 cannot encode (a lone surrogate
+    stored before the boundary refused it) is written as "?" instead of failing the page.
+    Costs nothing when the text is valid: it is encoded once, as before."""
+
+    def set_data(self, value) -> None:
+        if isinstance(value, str):
+            try:
+                value = value.encode()
+            except UnicodeEncodeError:
+                value = value.encode("utf-8", "replace")
+        super().set_data(value)
+
+
+# The largest page number a list accepts: beyond it the row offset would overflow the
+# database's integers (page=9223372036854775807 was a 500).
+MAX_PAGE = 1_000_000
+
+
+def page_number(value, name: str, errors: dict, largest: int = MAX_PAGE) -> int:
+    """A page number (or page size) from a query string: a whole number from 1 to ``largest``,
+    else a field error under ``name`` (and 1)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[name] = "a whole number"
+        return 1
+    if number < 1:
+        errors[name] = "at least 1"
+        return 1
+    if number > largest:
+        errors[name] = f"at most {largest}"
+        return largest
+    return number
+
+
+def clamp_page(value, largest: int = MAX_PAGE) -> int:
+    """A page number for a web page: anything that is not a number from 1 to ``largest``
+    becomes the nearest one (1 for junk), so a hand-edited link never fails."""
+    try:
+        number = int(str(value)[:20])
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), largest)
+
+
+def register_input_checks(app: Flask) -> None:
+    """What every request must be before any view sees it: no NUL character in the path, the
+    query or a form field (no database takes NUL in text, so it could only fail later as a
+    500), and every form field valid Unicode (no non-characters; a form cannot carry a lone
+    surrogate, which Werkzeug decodes as U+FFFD); every string of a JSON body likewise (422
+    naming the field: JSON can carry "\\udfff"). Services check text again with
+    ``clean_text``, with field errors; this is the backstop for every form and endpoint.
+    JSON is parsed without recursion errors (``JSONProvider``)."""
+    app.json = JSONProvider(app)
+    app.response_class = TextSafeResponse
+
+    @app.before_request
+    def refuse_unstorable_text():
+        if "\x00" in request.path:
+            return _refuse(_("The request contains a NUL character, which is not allowed."))
+        fields = list(request.args.items(multi=True))
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            fields += request.form.items(multi=True)
+        for name, value in fields:
+            problem = storable_problem(name) or storable_problem(value)
+            if problem:
+                return _refuse(
+                    _("The field %(field)s %(problem)s.", field=name[:40] or "?", problem=problem)
+                )
+        if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+            # Parsed once here (Flask caches it for the view); malformed JSON is the view's
+            # to answer.
+            bad = first_invalid_text(request.get_json(silent=True))
+            if bad is not None:
+                error = ValidationError(_("Please correct the marked fields."), {bad[0]: bad[1]})
+                if _wants_json():
+                    return jsonify(error.to_dict()), error.status
+                return _refuse(_("The field %(field)s %(problem)s.", field=bad[0], problem=bad[1]))
+        return None
+
+
+def _refuse(message: str):
+    if _wants_json():
+        return jsonify({"error": "bad_request", "message": message}), 400
+    return render_template("errors/error.html", status=400, message=message), 400
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -66,8 +169,11 @@ def register_errorhandlers(app: Flask) -> None:
             response = jsonify(body)
             response.status_code = status
             if status == 429:
+                # Retry-After and the like; not the HTML error page's Content-Type.
                 response.headers.update(
-                    error.get_headers() if hasattr(error, "get_headers") else {}
+                    (name, value)
+                    for name, value in error.get_headers()
+                    if name.lower() != "content-type"
                 )
             return response
         messages = {

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from eventsys.auth.services import resolve_api_token, role_allows
 from eventsys.checkin.codes import checkin_code
 from eventsys.conferences.access import api_conference
 from eventsys.conferences.jsonio import export_conference
 from eventsys.conferences.models import Conference
 from eventsys.errors import Forbidden, ValidationError
 from eventsys.extensions import db
+from eventsys.registration import limits
 from eventsys.registration import services as registration_services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
 from eventsys.registration.services import mask_phone
+from eventsys.web import page_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,6 +70,7 @@ def export(conference: Conference):
 
 
 def _json_body() -> dict:
+    """The request's JSON object (its strings were checked before the view: web.py)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationError(
@@ -75,9 +79,44 @@ def _json_body() -> dict:
     return body
 
 
-def _text(body: dict, key: str) -> str:
-    value = body.get(key, "")
-    return "" if value is None else value
+# The registration body's fields and the JSON types each may have (None: may be null).
+_TEXT_FIELDS = ("category", "name", "email", "phone", "organization", "position", "invite_code")
+
+
+def _registration_fields(body: dict) -> dict:
+    """The fields of a registration body, each of the right JSON type, or one 422 naming
+    every field of the wrong type (``"category": ["open"]`` is not a category)."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+    for key in _TEXT_FIELDS:
+        value = body.get(key)
+        if value is None:
+            values[key] = ""
+        elif isinstance(value, str):
+            values[key] = value
+        else:
+            errors[key] = "must be a string"
+    answers = body.get("answers")
+    if answers is not None and not isinstance(answers, dict):
+        errors["answers"] = "must be an object of answers by question code"
+    elif isinstance(answers, dict):
+        for code, answer in answers.items():
+            if answer is not None and not isinstance(answer, str | bool | int | float | list):
+                errors[f"answers.{code}"] = "must be a string, number, boolean or list"
+            elif isinstance(answer, list) and not all(isinstance(a, str) for a in answer):
+                errors[f"answers.{code}"] = "must be a list of strings"
+    values["answers"] = answers or {}
+    override = body.get("override_capacity", False)
+    if override is not None and not isinstance(override, bool):
+        errors["override_capacity"] = "must be true or false"
+    values["override_capacity"] = bool(override)
+    locale = body.get("locale")
+    if locale is not None and not isinstance(locale, str):
+        errors["locale"] = "must be a string"
+    values["locale"] = locale if locale in ("zh_CN", "en") else "zh_CN"
+    if errors:
+        raise ValidationError("Please correct the marked fields.", errors)
+    return values
 
 
 def registration_item(registration: Registration) -> dict:
@@ -96,25 +135,38 @@ def registration_item(registration: Registration) -> dict:
     }
 
 
+def _has_staff_token() -> bool:
+    """A staff (or organizer) token of the conference in the URL: not held to the public
+    rate limits (api_conference still checks the token for the request itself)."""
+    scheme, _sep, text = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not text.strip():
+        return False
+    token = resolve_api_token(text.strip())
+    slug = (request.view_args or {}).get("slug")
+    return token is not None and token.conference.slug == slug and role_allows(token.role, "staff")
+
+
 @bp.post("/conferences/<slug>/registrations")
+@limits.per_address(exempt_when=_has_staff_token)
+@limits.per_conference(exempt_when=_has_staff_token)
 @api_conference("staff", optional=True)
 def create_registration(conference: Conference):
     body = _json_body()
+    fields = _registration_fields(body)
     by_staff = g.api_role is not None
-    override = bool(body.get("override_capacity"))
+    override = fields["override_capacity"]
     if override and g.api_role != "organizer":
         raise Forbidden("Only an organizer token may override capacity.")
-    answers = body.get("answers") or {}
     applicant = Applicant(
-        category=_text(body, "category"),
-        name=_text(body, "name"),
-        email=_text(body, "email"),
-        phone=_text(body, "phone"),
-        organization=_text(body, "organization"),
-        position=_text(body, "position"),
-        answers=answers,
-        invite_code=_text(body, "invite_code") if isinstance(body.get("invite_code"), str) else "",
-        locale=body.get("locale") if body.get("locale") in ("zh_CN", "en") else "zh_CN",
+        category=fields["category"],
+        name=fields["name"],
+        email=fields["email"],
+        phone=fields["phone"],
+        organization=fields["organization"],
+        position=fields["position"],
+        answers=fields["answers"],
+        invite_code=fields["invite_code"],
+        locale=fields["locale"],
     )
     registration = registration_services.register(
         conference,
@@ -141,10 +193,8 @@ def list_registrations(conference: Conference):
     status = args.get("status", "")
     if status and status not in STATUSES:
         errors["status"] = f"one of {', '.join(STATUSES)}"
-    page = _positive_int(args.get("page", "1"), "page", errors)
-    per_page = _positive_int(args.get("per_page", "50"), "per_page", errors)
-    if per_page and per_page > 500:
-        errors["per_page"] = "at most 500"
+    page = page_number(args.get("page", "1"), "page", errors)
+    per_page = page_number(args.get("per_page", "50"), "per_page", errors, largest=500)
     if errors:
         raise ValidationError("Invalid query parameters.", errors)
     items, total = registration_services.search_registrations(
@@ -165,17 +215,6 @@ def list_registrations(conference: Conference):
     )
 
 
-def _positive_int(value: str, name: str, errors: dict) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        errors[name] = "a whole number"
-        return 0
-    if number < 1:
-        errors[name] = "at least 1"
-    return number
-
-
 @bp.post("/conferences/<slug>/registrations/<int:registration_id>/approve")
 @api_conference("staff")
 def approve_registration(conference: Conference, registration_id: int):
@@ -187,9 +226,14 @@ def approve_registration(conference: Conference, registration_id: int):
 
 def _free_a_seat(conference: Conference, registration_id: int, action, status: str):
     """Reject or cancel; the answer names the first person promoted from the waitlist."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):  # no body, or not an object: no reason
+        body = {}
+    reason = body.get("reason") or ""
+    if not isinstance(reason, str):
+        raise ValidationError("Please correct the marked fields.", {"reason": "must be a string"})
     registration = registration_services.get_registration(conference, registration_id)
-    promoted = action(registration, str(body.get("reason") or ""))
+    promoted = action(registration, reason)
     db.session.commit()
     return jsonify(
         {"id": registration_id, "status": status, "promoted": promoted[0].id if promoted else None}

@@ -15,6 +15,7 @@ from eventsys.cli_util import command_transaction
 from eventsys.conferences.jsonio import export_conference, load_conference
 from eventsys.conferences.services import get_conference
 from eventsys.errors import NotFound
+from eventsys.text import loads_json
 
 
 def register(app: Flask) -> None:
@@ -29,7 +30,7 @@ def register(app: Flask) -> None:
             else:
                 with open(file, encoding="utf-8-sig") as handle:
                     text = handle.read()
-            data = json.loads(text)
+            data = loads_json(text)
         except OSError as exc:
             raise click.ClickException(f"Cannot read {file}: {exc.strerror}.") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -18,6 +18,7 @@ from eventsys.conferences import extend, services
 from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.errors import Conflict, ValidationError
 from eventsys.extensions import db
+from eventsys.text import valid_text
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
@@ -46,7 +47,7 @@ class Checker:
         if not isinstance(value, str):
             self.fail(f"{path}{key}", _("must be a string"))
             return default
-        value = value.strip()
+        value = valid_text(value, f"{path}{key}", self.errors).strip()
         if required and not value:
             self.fail(f"{path}{key}", _("must not be empty"))
         if len(value) > max_len:

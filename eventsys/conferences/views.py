@@ -30,6 +30,7 @@ from eventsys.conferences.jsonio import export_conference, load_spec, parse_conf
 from eventsys.conferences.models import Conference
 from eventsys.errors import Forbidden, ValidationError
 from eventsys.extensions import db
+from eventsys.text import loads_json
 from eventsys.web import attempt
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
@@ -156,7 +157,7 @@ def import_json():
     form = ImportConferenceForm()
     if form.validate_on_submit():
         try:
-            data = json.loads(form.file.data.read().decode("utf-8-sig"))
+            data = loads_json(form.file.data.read().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             form.file.errors.append(_("Not a JSON file: %(error)s", error=exc))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,7 @@ from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.registration.models import Question
 from eventsys.registration.questions import questions_of
-from eventsys.text import clean_text
+from eventsys.text import clean_text, unicode_problem
 
 NAME_MAX = 100
 
@@ -46,18 +47,24 @@ class Applicant:
 
 
 def email_key(email: str) -> str:
-    return email.strip().lower()
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def normalize_email_address(value: Any, errors: dict, field_name: str = "email") -> str:
+    """A checked address. NFKC first: a Chinese keyboard types full-width letters and ＠."""
     if not isinstance(value, str) or not value.strip():
         errors[field_name] = _("required")
         return ""
+    problem = unicode_problem(value)
+    if problem:
+        errors[field_name] = problem
+        return ""
+    value = unicodedata.normalize("NFKC", value).strip()
     if len(value) > 254:
         errors[field_name] = _("at most %(n)s characters", n=254)
         return ""
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         errors[field_name] = _("not a valid e-mail address")
         return ""
@@ -66,9 +73,21 @@ def normalize_email_address(value: Any, errors: dict, field_name: str = "email")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
+def ascii_digits(value: str) -> str:
+    """NFKC (full-width digits, ＋ and － as a Chinese keyboard types them become ASCII), then
+    every other decimal digit (Arabic-Indic, Devanagari, …) as its ASCII digit."""
+    value = unicodedata.normalize("NFKC", value)
+    if value.isascii():
+        return value
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in value
+    )
+
+
 def phone_key(value: str) -> str:
-    """The comparable form: separators gone, a mainland +86/0086 prefix dropped."""
-    digits = _PHONE_SEPARATORS.sub("", value or "")
+    """The comparable form: digits in ASCII, separators gone, a mainland +86/0086 prefix
+    dropped."""
+    digits = _PHONE_SEPARATORS.sub("", ascii_digits(value or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -84,10 +103,14 @@ def normalize_phone(value: Any, errors: dict, field_name: str = "phone") -> tupl
     if not isinstance(value, str) or not value.strip():
         errors[field_name] = _("required")
         return "", ""
+    if unicode_problem(value):
+        errors[field_name] = unicode_problem(value) or ""
+        return "", ""
     key = phone_key(value.strip())
-    if re.fullmatch(r"1[3-9]\d{9}", key):
+    # [0-9], not \d: \d would let other scripts' digits through unconverted.
+    if re.fullmatch(r"1[3-9][0-9]{9}", key):
         return key, key
-    if re.fullmatch(r"\+[1-9]\d{6,14}", key):
+    if re.fullmatch(r"\+[1-9][0-9]{6,14}", key):
         return key, key
     errors[field_name] = _(
         "a mainland mobile number has 11 digits (e.g. 13800138000); "
@@ -120,7 +143,7 @@ def clean_answers(questions: list[Question], raw: Any, errors: dict) -> dict[str
             continue
         options = [o["value"] for o in question.options or []]
         if question.kind == "text":
-            answers[question.code] = clean_text(value, ANSWER_MAX, key, errors)
+            answers[question.code] = clean_text(value, ANSWER_MAX, key, errors, multiline=True)
         elif question.kind == "choice":
             if value not in options:
                 errors[key] = _("choose one of the offered answers")

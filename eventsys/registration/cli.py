@@ -7,10 +7,17 @@ from flask import Flask
 
 from eventsys.cli_util import command_transaction
 from eventsys.conferences.services import get_conference
+from eventsys.registration import columns as vocabulary
 
 
 def register(app: Flask) -> None:
-    @app.cli.command("import-registrations")
+    @app.cli.command(
+        "import-registrations",
+        help="Register everyone in a .csv or .xlsx file, confirmed; all rows or none.\n\n"
+        "The first row names the columns, in either spelling and any order: "
+        f"{vocabulary.both_spellings()} (the category by its code or name). "
+        "Other columns are ignored.",
+    )
     @click.argument("slug")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option(
@@ -19,12 +26,6 @@ def register(app: Flask) -> None:
         help="e-mail each imported person their confirmation (default: no e-mails)",
     )
     def import_registrations_command(slug: str, file: str, notify: bool):
-        """Register everyone in a .csv or .xlsx file, confirmed; all rows or none.
-
-        The first row names the columns, in either spelling and any order: 参会类别
-        (category code or name), 姓名, 邮箱, 手机, 单位, 职务 or category, name, email,
-        phone, organization, position. Other columns are ignored.
-        """
         from eventsys.registration.imports import import_registrations
 
         with command_transaction():

@@ -20,10 +20,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from eventsys.conferences.models import Conference
+from eventsys.registration import columns
 from eventsys.registration.models import Question, Registration
 from eventsys.registration.services import answer_text, status_labels
+from eventsys.text import exportable
 
-HEADERS = ["参会类别", "姓名", "邮箱", "手机", "单位", "职务", "状态", "报名时间"]
+HEADERS = columns.EXPORT_HEADERS
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 # A spreadsheet program runs a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +71,9 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime(TIME_FORMAT)
-    return guard_formula(str(value))
+    # Whatever the database holds (a lone surrogate stored before the boundary refused it)
+    # the file is written: what UTF-8 cannot encode becomes U+FFFD.
+    return guard_formula(exportable(str(value)))
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -100,14 +104,14 @@ def to_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str = 
         for index, value in enumerate(row):
             widths[index] = max(widths[index], _display_width(value))
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
+    sheet = workbook.create_sheet(exportable(title, xml=True)[:31])
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 50)
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = WriteOnlyCell(sheet, value=exportable(str(header), xml=True))
         cell.font = bold
         cell.data_type = "s"
         header_cells.append(cell)
@@ -120,6 +124,10 @@ def to_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str = 
 
 
 def _xlsx_cell(sheet, value: Any):
+    if isinstance(value, str):
+        # XML cannot hold control characters, surrogates, U+FFFE or U+FFFF: left out, so a
+        # bad stored text cannot make the workbook unreadable.
+        value = exportable(value, xml=True)
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"

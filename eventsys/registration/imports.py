@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.extensions import db
+from eventsys.registration import columns as vocabulary
 from eventsys.registration.applicants import Applicant, CleanApplicant, check_applicant
 from eventsys.registration.errors import AlreadyRegistered, CategoryFull
 from eventsys.registration.models import ACTIVE_STATUSES, Question, Registration
@@ -42,75 +43,15 @@ MAX_SHOWN_PROBLEMS = 10
 # Leading rows with fewer filled cells than this are a title above the table, not its header.
 _HEADER_MIN_CELLS = 2
 
-REQUIRED_FIELDS = ("category", "name", "email", "phone")
-# field -> (the contract's two spellings, other spellings seen in real spreadsheets). Compared
-# after _header_key: NFKC, lower case, without spaces, *, -, _, / and a bracketed note.
-COLUMN_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "category": (
-        ("category", "参会类别"),
-        (
-            "registrationcategory",
-            "attendeecategory",
-            "类别",
-            "参会类型",
-            "报名类别",
-            "代表类别",
-            "人员类别",
-            "参会身份",
-        ),
-    ),
-    "name": (("name", "姓名"), ("fullname", "名字", "参会人", "参会人姓名", "代表姓名")),
-    "email": (
-        ("email", "邮箱"),
-        ("emailaddress", "mail", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email地址"),
-    ),
-    "phone": (
-        ("phone", "手机"),
-        (
-            "mobile",
-            "phonenumber",
-            "mobilephone",
-            "mobilenumber",
-            "cellphone",
-            "tel",
-            "telephone",
-            "手机号",
-            "手机号码",
-            "电话",
-            "电话号码",
-            "联系电话",
-            "移动电话",
-            "联系方式",
-        ),
-    ),
-    "organization": (
-        ("organization", "单位"),
-        (
-            "organisation",
-            "affiliation",
-            "institution",
-            "company",
-            "单位名称",
-            "工作单位",
-            "所在单位",
-            "机构",
-            "机构名称",
-            "公司",
-        ),
-    ),
-    "position": (
-        ("position", "职务"),
-        ("jobtitle", "职称", "职位", "职务职称", "职务或职称"),
-    ),
-}
-FIELD_LABELS = {
-    "category": "category 参会类别",
-    "name": "name 姓名",
-    "email": "email 邮箱",
-    "phone": "phone 手机",
-    "organization": "organization 单位",
-    "position": "position 职务",
-}
+# The most a file may hold; past these it is refused before it is read (or as soon as a row
+# is past them), with a message, instead of filling the memory (a 1 MB .xlsx can unpack to
+# gigabytes: a "zip bomb").
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_COLUMNS = 256
+
+REQUIRED_FIELDS = vocabulary.REQUIRED
 _HEADER_NOISE = re.compile(r"[\s*_\-/、:]")
 _HEADER_NOTE = re.compile(r"\(.*\)$")
 _EXCEL_FLOAT = re.compile(r"\d{5,}\.0+")
@@ -150,6 +91,8 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in SUFFIXES:
+        _check_size(path)
     if suffix == ".csv":
         table = _read_csv(path)
     elif suffix == ".xlsx":
@@ -189,14 +132,48 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]
     return headers, rows
 
 
+def _unreadable(path: Path, error: OSError) -> ValidationError:
+    return ValidationError(
+        _("Cannot read %(name)s: %(reason)s.", name=path.name, reason=error.strerror or error),
+        {"file": _("unreadable")},
+    )
+
+
+def _too_large(name: str, what: str) -> ValidationError:
+    return ValidationError(
+        _(
+            "%(name)s is too large to import (%(what)s); split it into smaller files.",
+            name=name,
+            what=what,
+        ),
+        {"file": _("too large")},
+    )
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    if size > MAX_FILE_BYTES:
+        raise _too_large(path.name, _("more than %(n)s MB", n=MAX_FILE_BYTES // 2**20))
+
+
+def _check_shape(name: str, number: int, width: int) -> None:
+    """Refuse as soon as a row is past the most rows or columns a file may have."""
+    if number > MAX_ROWS:
+        raise _too_large(name, _("more than %(n)s rows", n=MAX_ROWS))
+    if width > MAX_COLUMNS:
+        raise _too_large(
+            name, _("row %(row)s has more than %(n)s columns", row=number, n=MAX_COLUMNS)
+        )
+
+
 def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ValidationError(
-            _("Cannot read %(name)s: %(reason)s.", name=path.name, reason=error.strerror),
-            {"file": _("unreadable")},
-        ) from None
+        raise _unreadable(path, error) from None
     text = _decode(data, path.name)
     first_line = text.split("\n", 1)[0]
     delimiter = ","
@@ -205,17 +182,18 @@ def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
             delimiter = "\t"
         elif ";" in first_line:
             delimiter = ";"
+    table = []
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return [
-            (number, [cell.strip() for cell in record])
-            for number, record in enumerate(reader, start=1)
-        ]
+        for number, record in enumerate(reader, start=1):
+            _check_shape(path.name, number, len(record))
+            table.append((number, [cell.strip() for cell in record]))
     except csv.Error as error:
         raise ValidationError(
             _("%(name)s is not a readable CSV file: %(reason)s.", name=path.name, reason=error),
             {"file": _("not CSV")},
         ) from None
+    return table
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -236,27 +214,67 @@ def _decode(data: bytes, name: str) -> str:
     )
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+def _not_xlsx(path: Path, reason: str) -> ValidationError:
+    return ValidationError(
+        _("%(name)s is not a readable .xlsx workbook: %(reason)s.", name=path.name, reason=reason),
+        {"file": _("not .xlsx")},
+    )
 
+
+def _check_unpacked_size(path: Path) -> None:
+    """An .xlsx is a zip: add up what its members unpack to (from the zip's own directory,
+    before anything is unpacked) and refuse a file that would unpack to too much. The sizes
+    can be trusted: Python's zipfile stops a member at its stated size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise _not_xlsx(path, _("it is not a zip archive, as every .xlsx file is")) from None
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES or len(infos) > 10_000:
+        raise _too_large(
+            path.name,
+            _("it unpacks to more than %(n)s MB", n=MAX_UNPACKED_BYTES // 2**20),
+        )
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
+    """The first sheet's rows, read in openpyxl's read-only (streaming) mode after the size
+    checks; whatever is wrong inside the file (broken XML, missing parts) is one message."""
+    from openpyxl import load_workbook
+
+    _check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise ValidationError(
-            _("%(name)s is not a readable .xlsx workbook.", name=path.name),
-            {"file": _("not .xlsx")},
-        ) from None
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 (anything in a broken file)
+        raise _not_xlsx(path, _file_fault(error)) from None
     try:
         sheet = workbook.worksheets[0]
         # Some programs write a wrong size into the file, which read-only mode trusts.
         sheet.reset_dimensions()
-        return [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        table = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            _check_shape(path.name, number, len(values))
+            table.append((number, [_cell_text(value) for value in values]))
+        return table
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 (broken sheet XML, bad cell values, …)
+        raise _not_xlsx(path, _file_fault(error)) from None
     finally:
         workbook.close()
+
+
+def _file_fault(error: Exception) -> str:
+    """What was wrong inside a workbook, in one line (a parser's message names the place)."""
+    text = " ".join(str(error).split())
+    if len(text) > 200:
+        text = text[:199] + "…"
+    return text or type(error).__name__
 
 
 def _cell_text(value: Any) -> str:
@@ -293,12 +311,12 @@ def _header_key(text: str) -> str:
 
 _CANONICAL = {
     _header_key(name): field_name
-    for field_name, (names, _others) in COLUMN_NAMES.items()
+    for field_name, names in vocabulary.FIELDS.items()
     for name in names
 }
 _VARIANTS = {
     _header_key(name): field_name
-    for field_name, (_names, others) in COLUMN_NAMES.items()
+    for field_name, others in vocabulary.OTHER_SPELLINGS.items()
     for name in others
 }
 
@@ -335,9 +353,9 @@ def map_columns(headers: Sequence[str], questions: Sequence[Question] = ()) -> C
         raise ValidationError(
             _(
                 "The file has no column for %(missing)s. Its first row must name the columns "
-                "(either spelling, any order): 参会类别, 姓名, 邮箱, 手机, 单位, 职务 or "
-                "category, name, email, phone, organization, position. Found: %(found)s.",
-                missing=", ".join(FIELD_LABELS[name] for name in missing),
+                "(either spelling, any order): %(columns)s. Found: %(found)s.",
+                missing=", ".join(vocabulary.label(name) for name in missing),
+                columns=vocabulary.both_spellings(),
                 found=found,
             ),
             {name: _("missing column") for name in missing},

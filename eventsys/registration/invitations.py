@@ -16,27 +16,52 @@ from eventsys.extensions import db
 from eventsys.registration.errors import InvitationRequired
 from eventsys.registration.models import InvitationCode
 
+# Generated codes: 10 characters from 30 that cannot be mistaken for each other (no 0, O, 1,
+# I, L or U): 30**10 ≈ 5.9e14 codes, so at the public rate limits (60 tries a minute per
+# address, 600 a minute per conference) guessing one of even 1000 live codes takes about
+# 1,900 years on average.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+CODE_MAX = 64
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+
+
+def _cannot_be_used() -> InvitationRequired:
+    """One answer for a code that does not exist, is used up, has expired or was withdrawn:
+    telling them apart would tell a guesser which codes exist."""
+    return InvitationRequired(
+        _("This invitation code cannot be used."),
+        {"invite_code": _("this invitation code cannot be used")},
+    )
+
 
 def use_invitation(
     conference: Conference, category: Category, code: str, count: int = 1
 ) -> InvitationCode:
     """Count ``count`` uses of an invitation code for this category, atomically, or refuse."""
     code = (code or "").strip()
+    if not code or len(code) > CODE_MAX:
+        raise _cannot_be_used()
     invitation = db.session.execute(
         select(InvitationCode).where(
             InvitationCode.conference_id == conference.id, InvitationCode.code == code
         )
     ).scalar_one_or_none()
-    if invitation is None or invitation.category_id != category.id:
+    if invitation is None:
+        raise _cannot_be_used()
+    if invitation.category_id != category.id:
+        # The one specific answer: it helps whoever holds a real code and chose the wrong
+        # category, and tells a guesser nothing (any category's codes are as hard to find).
         raise InvitationRequired(
-            _("This invitation code is not valid for %(category)s.", category=category.name),
-            {"invite_code": _("not valid")},
+            _("This invitation code is not for %(category)s.", category=category.name),
+            {"invite_code": _("the code belongs to another category")},
         )
     now = utcnow()
     if invitation.expires_at is not None and invitation.expires_at <= now:
-        raise InvitationRequired(
-            _("This invitation code has expired."), {"invite_code": _("expired")}
-        )
+        raise _cannot_be_used()
     used = db.session.execute(
         update(InvitationCode)
         .where(
@@ -50,9 +75,7 @@ def use_invitation(
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:
-        raise InvitationRequired(
-            _("This invitation code has been used up."), {"invite_code": _("used up")}
-        )
+        raise _cannot_be_used()
     return invitation
 
 
@@ -84,7 +107,7 @@ def create_invitations(
             raise Conflict(_("The code %(code)s is already used in this conference.", code=code))
         codes = [code]
     else:
-        codes = [secrets.token_hex(4).upper() for _i in range(count)]
+        codes = [new_code() for _i in range(count)]
     made = [
         InvitationCode(
             conference_id=conference.id,

@@ -40,7 +40,7 @@ from eventsys.registration.staff_forms import (
     answer_field_name,
     walk_in_form,
 )
-from eventsys.web import show_errors
+from eventsys.web import clamp_page, show_errors
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
 
@@ -107,7 +107,7 @@ def _summary(conference: Conference) -> dict:
 @conference_view("staff")
 def registrations(conference: Conference):
     form, filters = _filters(conference)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = clamp_page(request.args.get("page"))
     items, total = services.search_registrations(
         conference, page=page, per_page=PER_PAGE, **filters
     )

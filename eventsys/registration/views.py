@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -19,7 +18,7 @@ from flask_babel import gettext as _
 from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db, limiter
-from eventsys.registration import services
+from eventsys.registration import limits, services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.errors import AlreadyRegistered
 from eventsys.registration.forms import (
@@ -66,7 +65,8 @@ def status_message(status: str) -> str:
 
 
 @bp.route("/c/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+@limits.per_address()
+@limits.per_conference()
 def register(slug: str):
     conference = get_conference_or_404(slug)
     g.conference = conference
