@@ -69,9 +69,9 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories="translations",
     )
     limiter.init_app(app)
-    from eventsys.mail import init_mail
+    from eventsys import jobs
 
-    init_mail()
+    jobs.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -85,6 +85,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from eventsys.api.views import bp as api_bp
     from eventsys.auth.views import bp as auth_bp
+    from eventsys.conferences.job_views import bp as conference_jobs_bp
+    from eventsys.conferences.mail_views import bp as conference_mail_bp
     from eventsys.conferences.views import bp as conferences_bp
     from eventsys.conferences.views import public_bp
     from eventsys.extensions import csrf
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_staff_bp)
     app.register_blueprint(conferences_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(conference_mail_bp)
+    app.register_blueprint(conference_jobs_bp)
     # The API authenticates with bearer tokens, never with the session cookie, so a forged
     # cross-site request carries no credentials and CSRF tokens have nothing to protect.
     csrf.exempt(api_bp)

@@ -26,6 +26,15 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "EVENTSYS_BASE_URL": None,
     "MAIL_OUTBOX": None,
+    # "queue": a delivery job after each commit (the worker sends); "immediate": sent in the
+    # committing process at once. Either way the mail is in the outbox table first.
+    "MAIL_DELIVERY": "queue",
+    "MAIL_SWEEP_SECONDS": 5,
+    # The job queue's SQLite file when no REDIS_URL is set (default instance/jobs.db).
+    "JOBS_DATABASE": None,
+    "JOBS_QUEUE_NAME": "eventsys",
+    # Larger XLSX exports are built by the worker, with a page to wait on.
+    "EXPORT_INLINE_MAX": 5000,
 }
 
 # Environment variables read at start-up: name -> config key.

@@ -2,6 +2,8 @@
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
 from eventsys.conferences.models import Category, CheckinList, Conference, Forum, Room
+from eventsys.jobs.models import Job
+from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 
@@ -15,6 +17,8 @@ __all__ = [
     "Delegation",
     "Forum",
     "InvitationCode",
+    "Job",
+    "OutboxMail",
     "Question",
     "Registration",
     "Membership",

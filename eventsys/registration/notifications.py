@@ -52,7 +52,12 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
             event=event,
             manage_url=manage_url(registration),
         )
-        return Mail(to=registration.email, subject=f"{subject} · {title}", text=text)
+        return Mail(
+            to=registration.email,
+            subject=f"{subject} · {title}",
+            text=text,
+            conference_id=conference.id,
+        )
 
 
 def delegation_mail(delegation: Delegation, members: list[Registration], locale: str) -> Mail:
@@ -70,7 +75,12 @@ def delegation_mail(delegation: Delegation, members: list[Registration], locale:
             links=[(m, manage_url(m)) for m in members],
         )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
-        return Mail(to=delegation.contact_email, subject=f"{subject} · {title}", text=text)
+        return Mail(
+            to=delegation.contact_email,
+            subject=f"{subject} · {title}",
+            text=text,
+            conference_id=conference.id,
+        )
 
 
 def notify(registration: Registration, event: str) -> None:
