@@ -32,6 +32,8 @@ DEFAULTS = {
     "MAIL_SWEEP_SECONDS": 5,
     # The job queue's SQLite file when no REDIS_URL is set (default instance/jobs.db).
     "JOBS_DATABASE": None,
+    # Files that jobs make (large exports), served only through the job's page.
+    "JOB_FILES": None,
     "JOBS_QUEUE_NAME": "eventsys",
     # Larger XLSX exports are built by the worker, with a page to wait on.
     "EXPORT_INLINE_MAX": 5000,
@@ -47,6 +49,7 @@ ENVIRONMENT = {
     "EVENTSYS_MAIL_FROM": "MAIL_FROM",
     "EVENTSYS_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "EVENTSYS_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "EVENTSYS_JOBS_DATABASE": "JOBS_DATABASE",
 }
 
 
@@ -57,6 +60,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventsys.db'}"
     app.config["MAIL_OUTBOX"] = str(instance / "outbox")
+    app.config["JOBS_DATABASE"] = str(instance / "jobs.db")
+    app.config["JOB_FILES"] = str(instance / "job-files")
 
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -61,6 +61,7 @@ def build_app(database: str, tmp_path, **extra):
         "SQLALCHEMY_DATABASE_URI": uri,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "JOBS_DATABASE": str(tmp_path / "jobs.db"),
+        "JOB_FILES": str(tmp_path / "job-files"),
         **extra,
     }
     app = create_app(config)

@@ -3,14 +3,12 @@ that follows the job until its file is ready, its status as JSON, and the downlo
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_file, url_for
+from flask import Blueprint, abort, jsonify, render_template, send_file, url_for
 
 from eventsys.auth.permissions import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.extensions import db
-from eventsys.jobs import Job
+from eventsys.jobs import Job, job_files
 
 bp = Blueprint("conference_jobs", __name__, url_prefix="/manage")
 
@@ -59,9 +57,9 @@ def download(conference: Conference, job_id: int):
     found = _job(conference, job_id)
     if found.status != "done" or not found.result_path:
         abort(404)
-    instance = Path(current_app.instance_path).resolve()
-    path = (instance / found.result_path).resolve()
-    if not path.is_relative_to(instance) or not path.is_file():
+    folder = job_files().resolve()
+    path = (folder / found.result_path).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
         abort(404)
     return send_file(
         path,

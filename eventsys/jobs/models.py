@@ -34,7 +34,7 @@ class Job(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="queued")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # Relative to the instance folder; the file is served only through the job's own page.
+    # Relative to JOB_FILES; the file is served only through the job's own page.
     result_path: Mapped[str | None] = mapped_column(String(500))
     result_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str] = mapped_column(Text, default="")

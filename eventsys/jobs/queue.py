@@ -58,14 +58,11 @@ def create_huey(app: Flask) -> Huey:
     redis_url = config.get("REDIS_URL")
     if redis_url:
         # Short timeouts: a Redis outage must not hold a request that only enqueues.
-        return RedisHuey(
-            name,
-            results=False,
-            url=redis_url,
-            socket_connect_timeout=2,
-            socket_timeout=5,
-        )
-    path = config.get("JOBS_DATABASE") or str(Path(app.instance_path) / "jobs.db")
+        import redis
+
+        pool = redis.ConnectionPool.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        return RedisHuey(name, results=False, connection_pool=pool)
+    path = config["JOBS_DATABASE"]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, results=False, filename=path, timeout=10)
 
@@ -161,6 +158,12 @@ def _run_tracked(spec: JobSpec, args: tuple, final: bool):
         values["result_path"] = str(result)
     _set(job_id, **values)
     return None
+
+
+def job_files(app: Flask | None = None) -> Path:
+    """The folder for files that jobs make; a job stores its result relative to it."""
+    app = app or current_app._get_current_object()
+    return Path(app.config["JOB_FILES"])
 
 
 def report_progress(job: Job, percent: int) -> None:

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from eventsys.conferences.models import Conference
 from eventsys.errors import NotFound
 from eventsys.extensions import db
-from eventsys.jobs import Job, job, report_progress
+from eventsys.jobs import Job, job, job_files, report_progress
 from eventsys.registration.models import Question, Registration
 from eventsys.registration.services import answer_text, status_labels
 
@@ -154,12 +154,9 @@ def export_filename(conference: Conference, extension: str) -> str:
 @job(XLSX_JOB, retries=2, retry_delay=5, tracked=True)
 def build_xlsx_export(export: Job) -> tuple[str, str]:
     """The registrations matching the list's filters (``export.params["filters"]``) as an
-    XLSX file in instance/exports/; returns its path (relative to the instance folder) and
+    XLSX file among the job files; returns its path (relative to that folder) and
     the name it is downloaded under."""
     import secrets
-    from pathlib import Path
-
-    from flask import current_app
 
     from eventsys.registration.questions import questions_of
     from eventsys.registration.services import all_matching_registrations
@@ -184,7 +181,7 @@ def build_xlsx_export(export: Job) -> tuple[str, str]:
 
     body = to_xlsx(headers, rows, on_progress=progress)
     relative = f"{folder}/{export.id}-{secrets.token_urlsafe(12)}.xlsx"
-    path = Path(current_app.instance_path) / relative
+    path = job_files() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
     return relative, filename
