@@ -67,9 +67,7 @@ def register_people(app, *emails):
 
 
 @pytest.mark.parametrize("database", DATABASES)
-def test_mail_sent_while_the_smtp_server_is_down_arrives_once_it_is_back(
-    database, tmp_path, smtp
-):
+def test_mail_sent_while_the_smtp_server_is_down_arrives_once_it_is_back(database, tmp_path, smtp):
     app = make_app(database, tmp_path, SMTP_URL=smtp.url)
     try:
         with Worker(app):
