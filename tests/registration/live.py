@@ -159,6 +159,8 @@ class GunicornServer:
             "EVENTSYS_DATABASE_URL": self.database_url,
             "EVENTSYS_SECRET_KEY": "concurrency-test-secret-key-0123456789",
             "PYTHONUNBUFFERED": "1",
+            # Delivery jobs for the mails go to a scratch queue, not instance/jobs.db.
+            "EVENTSYS_JOBS_DATABASE": str(self.scratch / "jobs.db"),
             **self.env,
         }
         env.pop("EVENTSYS_REDIS_URL", None)
