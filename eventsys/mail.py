@@ -13,8 +13,8 @@ outbox folder (instance/outbox), which an organizer can open with any mail progr
 Sending is safe with several workers: a row is claimed by a conditional UPDATE (on its
 attempt count) before it is sent, and the claim holds it for ``MAIL_CLAIM_SECONDS``. A failed
 send is retried with exponential back-off capped at ``MAIL_RETRY_MAX_SECONDS``; after
-``MAIL_MAX_ATTEMPTS`` attempts, or at once when the server refuses the message for good (5xx),
-the row is marked failed and staff can send it again.
+``MAIL_MAX_ATTEMPTS`` attempts, or at once when the server refuses the recipient or the
+message for good (5xx), the row is marked failed and staff can send it again.
 """
 
 from __future__ import annotations
@@ -224,7 +224,9 @@ class Transport:
             if codes and all(500 <= code < 600 for code in codes):
                 raise PermanentFailure(_describe(error)) from error
             raise
-        except smtplib.SMTPResponseException as error:
+        except smtplib.SMTPDataError as error:
+            # The message itself refused (5xx): no retry helps. A refused sender or a failed
+            # login is the server's set-up, fixed there: those are retried like an outage.
             self.close()
             if 500 <= error.smtp_code < 600:
                 raise PermanentFailure(_describe(error)) from error
