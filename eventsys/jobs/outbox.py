@@ -22,6 +22,7 @@ from eventsys.mail import QUEUED_KEY, deliver_outbox
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "mail.deliver"
+_SEND_NOW_KEY = "eventsys_outbox_send_now"
 
 
 @job(DELIVER_JOB)
@@ -51,14 +52,30 @@ def _after_commit(session: Session) -> None:
     ids = _queued_ids(session)
     if not ids or not has_app_context():
         return
+    if current_app.config.get("MAIL_DELIVERY") == "immediate":
+        # Sent once the session has given its connection back (below): taking a second one
+        # while every request holds its first could exhaust the pool.
+        session.info.setdefault(_SEND_NOW_KEY, []).extend(ids)
+        return
     try:
-        if current_app.config.get("MAIL_DELIVERY") == "immediate":
-            deliver_outbox(ids)
-        else:
-            enqueue(DELIVER_JOB, ids)
+        enqueue(DELIVER_JOB, ids)
     except Exception:
         # The mail is safe in the database; the worker's sweep will send it.
-        log.exception("could not hand %d e-mail(s) to delivery; the sweep will send them", len(ids))
+        log.exception(
+            "could not queue delivery of %d e-mail(s); the sweep will send them", len(ids)
+        )
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is not None or _SEND_NOW_KEY not in session.info:
+        return
+    ids = session.info.pop(_SEND_NOW_KEY)
+    if not has_app_context():
+        return
+    try:
+        deliver_outbox(ids)
+    except Exception:
+        log.exception("could not send %d e-mail(s) now; the sweep will send them", len(ids))
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
@@ -70,4 +87,5 @@ def install_listeners() -> None:
     """Hook delivery to every session's commit and rollback (once per process)."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
