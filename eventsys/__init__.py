@@ -84,9 +84,9 @@ def register_extensions(app: Flask) -> None:
     # One limiter object serves every app made in this process (the tests make many): a
     # storage found dead for an earlier app must not make a new one count in memory.
     limiter._storage_dead = False
-    from eventsys.mail import init_mail
+    from eventsys import jobs
 
-    init_mail()
+    jobs.init_app(app)
 
     # Flask-Login's own message, in the reader's language (flashed as plain text).
     from flask_babel import gettext

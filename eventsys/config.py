@@ -19,6 +19,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Stated, not left to the limiter: one limiter object serves every app of a process and
+    # would otherwise keep an earlier app's choice.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_STRATEGY": "moving-window",
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -40,6 +43,17 @@ DEFAULTS = {
     # use the request's host. Without this or EVENTSYS_BASE_URL no e-mail carries a link.
     "TRUSTED_HOSTS": None,
     "MAIL_OUTBOX": None,
+    # "queue": a delivery job after each commit (the worker sends); "immediate": sent in the
+    # committing process at once. Either way the mail is in the outbox table first.
+    "MAIL_DELIVERY": "queue",
+    "MAIL_SWEEP_SECONDS": 5,
+    # The job queue's SQLite file when no REDIS_URL is set (default instance/jobs.db).
+    "JOBS_DATABASE": None,
+    # Files that jobs make (large exports), served only through the job's page.
+    "JOB_FILES": None,
+    "JOBS_QUEUE_NAME": "eventsys",
+    # Larger XLSX exports are built by the worker, with a page to wait on.
+    "EXPORT_INLINE_MAX": 5000,
 }
 
 # Environment variables read at start-up: name -> config key.
@@ -55,6 +69,7 @@ ENVIRONMENT = {
     "EVENTSYS_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "EVENTSYS_REGISTRATION_RATE_LIMIT": "REGISTRATION_RATE_LIMIT",
     "EVENTSYS_REGISTRATION_RATE_LIMIT_PER_CONFERENCE": "REGISTRATION_RATE_LIMIT_PER_CONFERENCE",
+    "EVENTSYS_JOBS_DATABASE": "JOBS_DATABASE",
 }
 # EVENTSYS_INSTANCE_PATH is read before the app exists, as Flask fixes the instance folder
 # when it is created: see instance_path_from_environment.
@@ -87,6 +102,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'eventsys.db'}"
     app.config["MAIL_OUTBOX"] = str(instance / "outbox")
+    app.config["JOBS_DATABASE"] = str(instance / "jobs.db")
+    app.config["JOB_FILES"] = str(instance / "job-files")
 
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -3,6 +3,8 @@
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.checkin.models import CheckinList
 from eventsys.conferences.models import Category, Conference, Forum, Room
+from eventsys.jobs.models import Job
+from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 
@@ -17,6 +19,8 @@ __all__ = [
     "Forum",
     "InvitationCode",
     "LoginFailure",
+    "Job",
+    "OutboxMail",
     "Question",
     "Registration",
     "Membership",

@@ -35,5 +35,19 @@ eventsys_say "loading the demo conference (flask seed-demo)"
 port="${PORT:-5000}"
 # Links in e-mails come only from configuration, never from a request's Host header.
 export EVENTSYS_BASE_URL="${EVENTSYS_BASE_URL:-http://127.0.0.1:$port}"
+# The background worker (e-mail delivery, large exports) runs beside the web server; Ctrl-C
+# stops both (the worker finishes the job it is running first).
+eventsys_say "starting the background worker (flask worker)"
+.venv/bin/flask --app app worker &
+worker_pid=$!
+stop_worker() {
+    if kill -0 "$worker_pid" 2>/dev/null; then
+        kill -INT "$worker_pid" 2>/dev/null || true
+        wait "$worker_pid" 2>/dev/null || true
+    fi
+}
+trap stop_worker EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 eventsys_say "starting eventsys on http://127.0.0.1:$port (Ctrl-C stops it)"
-exec .venv/bin/flask --app app run --host 127.0.0.1 --port "$port"
+.venv/bin/flask --app app run --host 127.0.0.1 --port "$port"

@@ -24,6 +24,12 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-not-for-production",
     "SERVER_NAME": None,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Mail is sent right after the commit, so tests read it from the outbox folder at once;
+    # tests of the worker itself set MAIL_DELIVERY back to "queue".
+    "MAIL_DELIVERY": "immediate",
+    # Exports are built in the request in tests (the inline path is what most tests check);
+    # tests of the background export set a small threshold themselves.
+    "EXPORT_INLINE_MAX": 100_000,
 }
 
 _pg_schema_ready = False
@@ -54,6 +60,8 @@ def build_app(database: str, tmp_path, **extra):
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": uri,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "JOBS_DATABASE": str(tmp_path / "jobs.db"),
+        "JOB_FILES": str(tmp_path / "job-files"),
         **extra,
     }
     app = create_app(config)

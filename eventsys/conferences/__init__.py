@@ -9,12 +9,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Pages, commands, and the conference's own parts, links, cards and JSON section."""
-    from eventsys.conferences import cli, extend, jsonio, views
+    from eventsys.conferences import cli, extend, job_views, jsonio, mail_views, views
     from eventsys.conferences.forms import CategoryForm, ForumForm, RoomForm
     from eventsys.conferences.models import Category, Forum, Room
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.public_bp)
+    app.register_blueprint(mail_views.bp)
+    app.register_blueprint(job_views.bp)
     cli.register(app)
     app.jinja_env.globals["conference_nav"] = views.nav_items
 
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
         ),
         ("conferences.parts", _l("Forums"), {"role": "organizer", "kind": "forums", "order": 30}),
         ("conferences.parts", _l("Rooms"), {"role": "organizer", "kind": "rooms", "order": 31}),
+        ("conference_mail.mail", _l("E-mail"), {"role": "staff", "order": 80}),
         ("conferences.members", _l("Team"), {"role": "organizer", "order": 90}),
         ("public.conference_home", _l("Public page"), {"order": 99}),
     ):

@@ -55,7 +55,12 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
             event=event,
             manage_url=manage_url(registration, base),
         )
-        return Mail(to=registration.email, subject=f"{subject} · {title}", text=text)
+        return Mail(
+            to=registration.email,
+            subject=f"{subject} · {title}",
+            text=text,
+            conference_id=conference.id,
+        )
 
 
 def delegation_mail(
@@ -78,7 +83,12 @@ def delegation_mail(
             links=[(m, manage_url(m, base)) for m in members],
         )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
-        return Mail(to=delegation.contact_email, subject=f"{subject} · {title}", text=text)
+        return Mail(
+            to=delegation.contact_email,
+            subject=f"{subject} · {title}",
+            text=text,
+            conference_id=conference.id,
+        )
 
 
 def notify(registration: Registration, event: str) -> None:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from eventsys import jobs
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
@@ -137,8 +149,7 @@ def _export(conference: Conference, extension: str) -> Response:
     _form, filters = _filters(conference)
     registrations = services.all_matching_registrations(conference, **filters)
     headers, rows = exports.registration_rows(conference, registrations, questions_of(conference))
-    stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
-    filename = f"{conference.slug}-registrations-{stamp}.{extension}"
+    filename = exports.export_filename(conference, extension)
     if extension == "csv":
         body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
     else:
@@ -163,7 +174,23 @@ def export_csv(conference: Conference):
 @bp.route("/<slug>/registrations/export.xlsx")
 @conference_view("staff")
 def export_xlsx(conference: Conference):
-    return _export(conference, "xlsx")
+    _form, filters = _filters(conference)
+    _items, total = services.search_registrations(conference, page=1, per_page=1, **filters)
+    if total <= current_app.config["EXPORT_INLINE_MAX"]:
+        return _export(conference, "xlsx")
+    # Too large to build within a request: the worker builds it, a page follows the job.
+    params = {"filters": filters}
+    running = jobs.unfinished_job(exports.XLSX_JOB, conference.id, current_user.id, params)
+    if running is None:
+        running = jobs.start_job(
+            exports.XLSX_JOB,
+            conference_id=conference.id,
+            requested_by_id=current_user.id,
+            params=params,
+        )
+        db.session.commit()
+        jobs.submit(running)
+    return redirect(url_for("conference_jobs.job", slug=conference.slug, job_id=running.id))
 
 
 # --- one registration ------------------------------------------------------------------------

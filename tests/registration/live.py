@@ -161,6 +161,8 @@ class GunicornServer:
             # Links in e-mails need a configured base URL (a Host header is not trusted).
             "EVENTSYS_BASE_URL": f"http://127.0.0.1:{self.port}",
             "PYTHONUNBUFFERED": "1",
+            # Delivery jobs for the mails go to a scratch queue, not instance/jobs.db.
+            "EVENTSYS_JOBS_DATABASE": str(self.scratch / "jobs.db"),
             **self.env,
         }
         env.pop("EVENTSYS_REDIS_URL", None)

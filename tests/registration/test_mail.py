@@ -80,3 +80,44 @@ def test_a_down_mail_server_does_not_lose_the_registration(tmp_path):
         register(conference, applicant())
         db.session.commit()
         assert db.session.query(Registration).count() == 1
+
+
+def test_a_line_break_in_the_conference_title_does_not_break_registration(tmp_path, smtp):
+    """Mail headers refuse line breaks: a title typed with one used to answer every
+    registration with a bare 500 after it was stored (and the retry with 409)."""
+    from email import message_from_bytes
+    from pathlib import Path
+
+    from eventsys.conferences.models import Conference
+    from tests.conftest import submit
+
+    app = build_app("sqlite", tmp_path)
+    with app.app_context():
+        conference = make_conference()
+        conference.title = "第五届川渝\r\n科技学术大会"
+        conference.title_en = "5th Sichuan-Chongqing\r\nConference"
+        db.session.commit()
+        assert db.session.get(Conference, conference.id).title.count("\r\n") == 1
+    client = app.test_client()
+    person = {
+        "category": "delegate",
+        "name": "王敏",
+        "phone": "138 0013 8000",
+        "email": "wangmin@example.com",
+        "organization": "四川大学",
+        "consent": "y",
+    }
+    response = submit(client, "/c/cy-2026/register", person)
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 200
+    (path,) = Path(app.config["MAIL_OUTBOX"]).glob("*.eml")
+    message = message_from_bytes(path.read_bytes())
+    assert subject(message) == "报名已确认 · 第五届川渝 科技学术大会"
+    assert message["To"] == "wangmin@example.com"
+
+    api = client.post(
+        "/api/v1/conferences/cy-2026/registrations",
+        json={**person, "email": "alice@example.com", "phone": "13900000001", "name": "Alice"},
+    )
+    assert api.status_code == 201, api.get_json()
+    assert len(list(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"))) == 2
