@@ -8,14 +8,14 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Blueprints, commands, template helpers, and what registration hears from set-up."""
     from eventsys import signals
-    from eventsys.registration import cli, services
+    from eventsys.registration import cli, services, statuses
     from eventsys.registration.staff_views import bp as staff_bp
     from eventsys.registration.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
     cli.register(app)
-    app.jinja_env.globals["status_label"] = services.status_label
+    app.jinja_env.globals["status_label"] = statuses.status_label
     app.jinja_env.globals["answer_text"] = services.answer_text
 
     signals.part_saved.connect(services.refuse_capacity_below_seats, sender="categories")
