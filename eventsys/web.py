@@ -106,21 +106,28 @@ def show_errors(form, error: DomainError, rename=None) -> None:
 
 
 class Outcome:
-    """What ``attempt`` returns: ``ok`` and the service's return value."""
+    """What ``attempt`` returns: ``ok``, the service's return value, or the domain error."""
 
-    __slots__ = ("ok", "value")
+    __slots__ = ("error", "ok", "value")
 
-    def __init__(self, ok: bool, value=None):
+    def __init__(self, ok: bool, value=None, error: DomainError | None = None):
         self.ok = ok
         self.value = value
+        self.error = error
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for the page: 200, or the refusal's own (409, 422 …)."""
+        return self.error.status if self.error is not None else 200
 
     def __bool__(self) -> bool:
         return self.ok
 
 
-def attempt(action, form=None, *, rename=None) -> Outcome:
+def attempt(action, form=None, *, rename=None, show=None) -> Outcome:
     """Run ``action()`` (service calls), commit once; on a domain error roll back and show it
-    on ``form`` (each field its reason, the message on top) or, without a form, flash it.
+    on ``form`` (each field its reason, the message on top) or, without a form, flash it;
+    ``show(error)`` instead when a page places the reasons its own way.
 
         done = attempt(lambda: services.save_part(conference, kind, values), form)
         if done:
@@ -134,11 +141,13 @@ def attempt(action, form=None, *, rename=None) -> Outcome:
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        if form is not None:
+        if show is not None:
+            show(error)
+        elif form is not None:
             show_errors(form, error, rename)
         elif error.message:
             flash(error.message, "error")
-        return Outcome(False)
+        return Outcome(False, error=error)
     return Outcome(True, value)
 
 

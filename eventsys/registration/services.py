@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from eventsys.checkin.codes import new_token
 from eventsys.conferences.models import Category, Conference
@@ -613,15 +615,8 @@ def counts(conference: Conference) -> dict[tuple[int, str], int]:
     return {(category_id, status): n for category_id, status, n in rows}
 
 
-def search_registrations(
-    conference: Conference,
-    q: str = "",
-    status: str = "",
-    category: str = "",
-    page: int = 1,
-    per_page: int = 50,
-) -> tuple[list[Registration], int]:
-    """A page of registrations and the total matching, in two queries."""
+def _list_statement(conference: Conference, q: str = "", status: str = "", category: str = ""):
+    """The registrations the staff list's search and filters match (no order yet)."""
     conditions = [Registration.conference_id == conference.id]
     if status:
         conditions.append(Registration.status == status)
@@ -640,22 +635,91 @@ def search_registrations(
         if phone and re.fullmatch(r"\+?\d{3,15}", phone):
             searches.append(Registration.phone_key.like(f"%{phone}%"))
         conditions.append(or_(*searches))
-    total = db.session.execute(
-        select(func.count()).select_from(Registration).where(*conditions)
-    ).scalar_one()
-    from sqlalchemy.orm import joinedload
+    return select(Registration).where(*conditions)
 
+
+def search_registrations(
+    conference: Conference,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Registration], int]:
+    """A page of registrations and the total matching, in two queries."""
+    statement = _list_statement(conference, q, status, category)
+    total = db.session.execute(
+        statement.with_only_columns(func.count(), maintain_column_froms=True)
+    ).scalar_one()
     items = list(
         db.session.execute(
-            select(Registration)
-            .options(joinedload(Registration.category))
-            .where(*conditions)
+            statement.options(joinedload(Registration.category))
             .order_by(Registration.id.desc())
             .limit(per_page)
             .offset((max(page, 1) - 1) * per_page)
         ).scalars()
     )
     return items, total
+
+
+# Far beyond any list, and (page - 1) * per_page stays well inside a 64-bit OFFSET.
+MAX_PAGE = 2**31
+
+
+def registration_page(
+    conference: Conference,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    q: str = "",
+    status: str = "",
+    category: str = "",
+) -> Pagination:
+    """One page of the staff list, newest first (Flask-SQLAlchemy's ``Pagination``).
+
+    A ``page`` below 1 is the first; one past the last (an old link after the list shrank,
+    or any number at all) is the last.
+    """
+    statement = (
+        _list_statement(conference, q, status, category)
+        .options(joinedload(Registration.category))
+        .order_by(Registration.id.desc())
+    )
+    page = min(max(page, 1), MAX_PAGE)
+    found = db.paginate(statement, page=page, per_page=per_page, max_per_page=None, error_out=False)
+    if found.page > max(found.pages, 1):
+        found = db.paginate(
+            statement, page=found.pages, per_page=per_page, max_per_page=None, error_out=False
+        )
+    return found
+
+
+def matching_registration_batches(
+    conference: Conference, q: str = "", status: str = "", category: str = "", batch=1000
+) -> Iterator[list[Registration]]:
+    """Every registration the staff list's filters match, oldest first, ``batch`` at a time.
+
+    Each batch is one short query that continues after the last id of the one before, so the
+    caller may end the transaction between batches (and should, before it waits on a slow
+    client): no transaction, lock or connection is held while a long download goes out, and
+    memory stays flat whatever the conference's size.
+    """
+    last_id = 0
+    while True:
+        found = list(
+            db.session.execute(
+                _list_statement(conference, q, status, category)
+                .where(Registration.id > last_id)
+                .order_by(Registration.id)
+                .limit(batch)
+            ).scalars()
+        )
+        if not found:
+            return
+        last_id = found[-1].id
+        yield found
+        if len(found) < batch:
+            return
 
 
 def _escape_like(text: str) -> str:
@@ -759,8 +823,6 @@ def pending_registrations(
     conference: Conference, limit: int = 200
 ) -> tuple[list[Registration], int]:
     """The approval queue, oldest first (at most ``limit``), and how many are waiting."""
-    from sqlalchemy.orm import joinedload
-
     conditions = (
         Registration.conference_id == conference.id,
         Registration.status == Status.PENDING,
