@@ -159,16 +159,22 @@ def export_csv(conference: Conference):
     transaction is open (on SQLite every transaction holds the write lock)."""
     _form, filters = _filters(conference)
     filename = _export_name(conference, "csv")
-    questions = questions_of(conference)
-    header = exports.csv_header(exports.registration_headers(questions))
+    header = exports.csv_header(exports.registration_headers(questions_of(conference)))
+    conference_id = conference.id
     db.session.rollback()  # the page's own reads are done: no transaction while streaming
 
     def pieces():
         yield header
+        # The body is sent after the view's session was closed: read in a session of its own.
+        conference = db.session.get(Conference, conference_id)
+        questions = questions_of(conference)
         for batch in services.matching_registration_batches(conference, **filters):
             rows = exports.iter_registration_rows(conference, batch, questions)
             piece = exports.csv_rows(rows)
-            db.session.rollback()  # nothing written; ends the read before the client waits
+            # Nothing was written: end the read before the client waits, and keep nothing
+            # of this batch in the session (no expiring, no growing identity map).
+            db.session.expunge_all()
+            db.session.rollback()
             yield piece
 
     return Response(

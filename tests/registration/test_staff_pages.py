@@ -1041,6 +1041,39 @@ def test_the_csv_export_is_streamed_and_the_same_file_as_before(conference, clie
     response.close()
 
 
+def test_the_csv_export_streams_from_a_real_server(conference, app):
+    """Through a real server the body is sent after the view's request has ended, in a
+    database session of its own."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    from eventsys.registration import exports
+    from eventsys.registration.questions import questions_of
+    from tests.conftest import CSRF_RE, LiveServer
+
+    _export_data(conference)
+    make_user("staff@example.com", "staff", conference)
+    expected = _csv_as_before(
+        *exports.registration_rows(
+            conference, services.all_matching_registrations(conference), questions_of(conference)
+        )
+    )
+    db.session.commit()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with LiveServer(app) as server:
+        html = opener.open(f"{server.url}/login", timeout=30).read().decode()
+        token = next(g for g in CSRF_RE.search(html).groups() if g)
+        form = {"email": "staff@example.com", "password": PASSWORD, "csrf_token": token}
+        opener.open(f"{server.url}/login", urllib.parse.urlencode(form).encode(), timeout=30)
+        with opener.open(f"{server.url}{LIST}/export.csv", timeout=30) as response:
+            assert response.status == 200
+            assert response.headers["Content-Length"] is None  # sent as it is made
+            assert response.read() == expected
+
+
 def test_the_desk_asks_the_questions_as_the_public_form_does(ctx, client):
     conference = make_conference(categories=SMALL)
     asked = {
