@@ -11,7 +11,6 @@ import re
 import secrets
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -710,9 +709,22 @@ _EXPORT_COLUMNS = (
 )
 
 
+class ExportRecord:
+    """A registration as an export reads it: its columns (a plain row) and its category."""
+
+    __slots__ = ("_row", "category")
+
+    def __init__(self, row, category: Category):
+        self._row = row
+        self.category = category
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
+
+
 def matching_registration_batches(
     conference: Conference, q: str = "", status: str = "", category: str = "", batch=1000
-) -> Iterator[list[SimpleNamespace]]:
+) -> Iterator[list[ExportRecord]]:
     """Every registration the staff list's filters match, oldest first, ``batch`` at a time,
     as plain records for an export: the columns an export reads, and ``category``.
 
@@ -732,9 +744,7 @@ def matching_registration_batches(
         if not rows:
             return
         last_id = rows[-1].id
-        yield [
-            SimpleNamespace(category=categories[row.category_id], **row._mapping) for row in rows
-        ]
+        yield [ExportRecord(row, categories[row.category_id]) for row in rows]
         if len(rows) < batch:
             return
 

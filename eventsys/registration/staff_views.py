@@ -168,6 +168,9 @@ def export_csv(conference: Conference):
         # The body is sent after the view's session was closed: read in a session of its own.
         conference = db.session.get(Conference, conference_id)
         questions = questions_of(conference)
+        conference.categories  # noqa: B018 (loaded now, read by every batch)
+        # Kept as loaded: the rollback after each batch must not expire them (a query each).
+        db.session.expunge_all()
         for batch in services.matching_registration_batches(conference, **filters):
             rows = exports.iter_registration_rows(conference, batch, questions)
             piece = exports.csv_rows(rows)
