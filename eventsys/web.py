@@ -221,9 +221,9 @@ def show_errors(form, error: DomainError, rename=None) -> None:
 
 
 class Outcome:
-    """What ``attempt`` returns: ``ok`` and the service's return value."""
+    """What ``attempt`` returns: ``ok``, the service's return value, or the domain error."""
 
-    __slots__ = ("ok", "value", "error")
+    __slots__ = ("error", "ok", "value")
 
     def __init__(self, ok: bool, value=None, error: DomainError | None = None):
         self.ok = ok
@@ -232,18 +232,17 @@ class Outcome:
 
     @property
     def status(self) -> int:
-        """The HTTP status for the page that shows the outcome: the refusal's own (403, 409,
-        422 …) or 200."""
+        """The HTTP status for the page: 200, or the refusal's own (409, 422 …)."""
         return self.error.status if self.error is not None else 200
 
     def __bool__(self) -> bool:
         return self.ok
 
 
-def attempt(action, form=None, *, rename=None, show: bool = True) -> Outcome:
+def attempt(action, form=None, *, rename=None, show=None) -> Outcome:
     """Run ``action()`` (service calls), commit once; on a domain error roll back and show it
-    on ``form`` (each field its reason, the message on top) or, without a form, flash it
-    (``show=False``: the caller shows ``outcome.error`` itself).
+    on ``form`` (each field its reason, the message on top) or, without a form, flash it;
+    ``show(error)`` instead when a page places the reasons its own way.
 
         done = attempt(lambda: services.save_part(conference, kind, values), form)
         if done:
@@ -257,8 +256,8 @@ def attempt(action, form=None, *, rename=None, show: bool = True) -> Outcome:
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        if not show:
-            pass
+        if show is not None:
+            show(error)
         elif form is not None:
             show_errors(form, error, rename)
         elif error.message:

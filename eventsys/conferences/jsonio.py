@@ -307,6 +307,8 @@ def load_spec(spec: dict, replace: bool = False) -> Conference:
             {"slug": _("already used")},
         )
     own = {key: spec[key] for key in OWN_FIELDS}
+    if conference is not None:
+        services.lock_conference(conference)
     if conference is None:
         conference = Conference(**own)
         db.session.add(conference)

@@ -146,10 +146,21 @@ def create_conference(fields: ConferenceFields) -> Conference:
     return conference
 
 
+def lock_conference(conference: Conference) -> None:
+    """Hold the conference's row until commit before changing its set-up. The domains that
+    hear about the change (a capacity raised moves the waitlist) lock this row first too, so
+    every writer takes the conference's rows in one order and none waits on another in a
+    circle (SQLite: every writer already goes one at a time)."""
+    db.session.execute(
+        select(Conference.id).where(Conference.id == conference.id).with_for_update()
+    )
+
+
 def update_conference(conference: Conference, fields: ConferenceFields) -> Conference:
     """Change the conference's own fields; the slug stays (links and QR codes use it)."""
     fields.slug = conference.slug
     _check_fields(fields)
+    lock_conference(conference)
     for key, value in vars(fields).items():
         setattr(conference, key, value)
     db.session.flush()
@@ -205,6 +216,7 @@ def save_part(conference: Conference, kind: str, values: dict[str, Any], part=No
             _("The code %(code)s is already used in this conference.", code=values["code"]),
             {"code": _("already used")},
         )
+    lock_conference(conference)
     prepare = extend.part_kind(kind).prepare_values
     if prepare is not None:
         values = prepare(conference, values)

@@ -161,11 +161,13 @@ def import_json():
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             form.file.errors.append(_("Not a JSON file: %(error)s", error=exc))
         else:
-            done = attempt(lambda: _import_conference(data, form.replace.data), show=False)
+            done = attempt(
+                lambda: _import_conference(data, form.replace.data),
+                show=lambda error: form.file.errors.append(error.message),
+            )
             if done:
                 flash(_("Conference %(title)s loaded.", title=done.value.title), "success")
                 return redirect(url_for("conferences.dashboard", slug=done.value.slug))
-            form.file.errors.append(done.error.message)
             return render_template("conferences/import.html", form=form), done.status
     return render_template("conferences/import.html", form=form), (422 if form.errors else 200)
 

@@ -11,13 +11,13 @@ def init_app(app: Flask) -> None:
     registration hears from set-up (capacities saved, categories about to go)."""
     from eventsys import signals
     from eventsys.conferences import extend
-    from eventsys.registration import cli, jsonio, services, views
+    from eventsys.registration import cli, jsonio, services, statuses, views
     from eventsys.registration.staff_views import bp as staff_bp
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_bp)
     cli.register(app)
-    app.jinja_env.globals["status_label"] = services.status_label
+    app.jinja_env.globals["status_label"] = statuses.status_label
     app.jinja_env.globals["answer_text"] = services.answer_text
 
     staff = "registration_staff."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,8 @@ from eventsys.extensions import db
 from eventsys.jobs import Job, job, job_files, report_progress
 from eventsys.registration import columns
 from eventsys.registration.models import Question, Registration
-from eventsys.registration.services import answer_text, status_labels
+from eventsys.registration.services import answer_text
+from eventsys.registration.statuses import status_labels
 from eventsys.text import exportable
 
 HEADERS = columns.EXPORT_HEADERS
@@ -38,13 +39,25 @@ def registration_rows(
     conference: Conference, registrations: Iterable[Registration], questions: Sequence[Question]
 ) -> tuple[list[str], list[list[Any]]]:
     """Headers and one row per registration; times are naive, in the conference's zone."""
+    return registration_headers(questions), list(
+        iter_registration_rows(conference, registrations, questions)
+    )
+
+
+def registration_headers(questions: Sequence[Question]) -> list[str]:
+    return HEADERS + [question.label for question in questions]
+
+
+def iter_registration_rows(
+    conference: Conference, registrations: Iterable[Registration], questions: Sequence[Question]
+) -> Iterator[list[Any]]:
+    """The rows of ``registration_rows`` one at a time, as the registrations come."""
     tz = conference.tz
-    headers = HEADERS + [question.label for question in questions]
     # The file speaks Chinese whatever the language of the page it was downloaded from.
     with force_locale("zh_CN"):
         statuses = status_labels()
-        rows = [_row(registration, tz, statuses, questions) for registration in registrations]
-    return headers, rows
+        for registration in registrations:
+            yield _row(registration, tz, statuses, questions)
 
 
 def _row(registration: Registration, tz, statuses: dict[str, str], questions) -> list[Any]:
@@ -81,11 +94,21 @@ def _csv_cell(value: Any) -> str:
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel shows the Chinese as Chinese."""
+    return csv_header(headers) + csv_rows(rows)
+
+
+def csv_header(headers: Sequence[str]) -> bytes:
+    """The start of a CSV file: the byte-order mark and the header row (a streamed export
+    sends this at once, then ``csv_rows`` piece by piece)."""
+    return "\ufeff".encode() + csv_rows([headers])
+
+
+def csv_rows(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows of a CSV file, each cell formula-guarded."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_csv_cell(h) for h in headers])
     writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
 
 
 def _display_width(value: Any) -> int:

@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -26,7 +27,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsys.i18n import is_english, localized
-from eventsys.registration.applicants import NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
+from eventsys.registration.applicants import ANSWER_MAX, NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
 from eventsys.registration.models import Question
 
 
@@ -63,31 +64,43 @@ def _person_fields(form_class):
     )
 
 
-def question_field(question: Question):
+def _option_label(option: dict) -> str:
+    if is_english() and option.get("label_en"):
+        return option["label_en"]
+    return option.get("label") or option["value"]
+
+
+def question_field(question: Question, *, compact: bool = False) -> Field:
+    """The field for one of the organizers' questions: on the public form and at the desk.
+
+    The service checks the answer (required, the options, the length) and names the field
+    in its refusal, so the field itself only carries the browser's hints. ``compact``: the
+    desk's variant, choices in a drop-down with an empty first entry (quicker by keyboard).
+    """
     label = localized(question, "label")
     required = {"required": True} if question.required else {}
-    options = [
-        SelectChoice(
-            o["value"], o.get("label_en") if is_english() and o.get("label_en") else o["label"]
-        )
-        for o in question.options or []
-    ]
-    if question.kind == "choice":
-        return RadioField(label, choices=options, validators=[Optional()], render_kw=required)
+    options = [SelectChoice(o["value"], _option_label(o)) for o in question.options or []]
+    yes_no = [SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))]
+    if question.kind in ("choice", "yesno"):
+        choices = options if question.kind == "choice" else yes_no
+        if compact:
+            return SelectField(
+                label, choices=[SelectChoice("", "—"), *choices], validators=[Optional()]
+            )
+        return RadioField(label, choices=choices, validators=[Optional()], render_kw=required)
     if question.kind == "multi":
         return MultiCheckboxField(label, choices=options, validators=[Optional()])
-    if question.kind == "yesno":
-        return RadioField(
-            label,
-            choices=[SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))],
-            validators=[Optional()],
-            render_kw=required,
-        )
     if question.kind == "number":
         return DecimalField(label, validators=[Optional()], render_kw={"inputmode": "decimal"})
     if question.kind == "date":
         return DateField(label, validators=[Optional()], render_kw=required)
-    return TextAreaField(label, render_kw={"maxlength": 2000, "rows": 2, **required})
+    kind = StringField if compact else TextAreaField
+    return kind(label, render_kw={"maxlength": ANSWER_MAX, **({} if compact else {"rows": 2})})
+
+
+def question_field_name(question: Question) -> str:
+    """The public form's field of a question (``q_diet``)."""
+    return f"q_{question.code}"
 
 
 def category_label(category, left: int | None) -> str:
@@ -124,7 +137,7 @@ def registration_form(conference, questions, seats: dict, data=None, for_edit=Fa
         )
     _person_fields(RegistrationForm)
     for question in questions:
-        setattr(RegistrationForm, f"q_{question.code}", question_field(question))
+        setattr(RegistrationForm, question_field_name(question), question_field(question))
     if not for_edit:
         RegistrationForm.invite_code = StringField(
             _l("Invitation code"),
@@ -140,10 +153,11 @@ def registration_form(conference, questions, seats: dict, data=None, for_edit=Fa
     return RegistrationForm(data=data)
 
 
-def answers_from_form(form, questions) -> dict:
+def answers_from_form(form, questions, field_name=question_field_name) -> dict:
+    """The answers as the services take them, from the fields ``question_field`` made."""
     answers = {}
     for question in questions:
-        value = getattr(form, f"q_{question.code}").data
+        value = form[field_name(question)].data
         if value is None or value == "" or value == []:
             continue
         if question.kind == "date":

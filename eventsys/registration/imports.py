@@ -26,17 +26,23 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from eventsys import signals
 from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.extensions import db
 from eventsys.registration import columns as vocabulary
 from eventsys.registration.applicants import Applicant, CleanApplicant, check_applicant
 from eventsys.registration.errors import AlreadyRegistered, CategoryFull
-from eventsys.registration.models import ACTIVE_STATUSES, Question, Registration
+from eventsys.registration.models import Question, Registration
 from eventsys.registration.notifications import notify
 from eventsys.registration.questions import questions_of
 from eventsys.registration.seats import adjust_seats, take_seats
-from eventsys.registration.services import _new_registration
+from eventsys.registration.services import (
+    _new_registration,
+    already_registered_reason,
+    registered_keys,
+)
+from eventsys.registration.statuses import Status, announce
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_SHOWN_PROBLEMS = 10
@@ -459,9 +465,11 @@ def import_rows(
         )
 
     tokens = _take_seats_and_insert(conference, cleaned)
-    if send_mail:
+    if send_mail or signals.registration_confirmed.receivers:
         for registration in _load(tokens):
-            notify(registration, "registered")
+            if send_mail:
+                notify(registration, "registered")
+            announce(registration, None)
     by_category: dict[str, int] = {}
     for clean in cleaned:
         by_category[clean.category.code] = by_category.get(clean.category.code, 0) + 1
@@ -516,31 +524,19 @@ def _problem(
 def _already_registered(
     conference: Conference, cleaned: list[CleanApplicant], row_of: list[int], columns: Columns
 ) -> list[tuple[int, int, str]]:
-    """Rows whose e-mail or phone a standing registration already has: one query in all."""
+    """Rows whose e-mail or phone a standing registration already has: one query in all,
+    by the registration form's own rule and words (``services.registered_keys``)."""
     if not cleaned:
         return []
     # Every standing key of the conference, not an IN list of the file's: one statement
     # whatever the file's size (SQLite caps the parameters of one statement).
-    taken = db.session.execute(
-        select(Registration.email_key, Registration.phone_key).where(
-            Registration.conference_id == conference.id,
-            Registration.status.in_(ACTIVE_STATUSES),
-        )
-    ).all()
-    if not taken:
-        return []
-    taken_emails = {email for email, _phone in taken}
-    taken_phones = {phone for _email, phone in taken}
+    taken_emails, taken_phones = registered_keys(conference.id)
     problems = []
     for clean, number in zip(cleaned, row_of, strict=True):
         if clean.email_key in taken_emails:
-            problems.append(
-                (number, columns.index["email"], _("already registered for this conference"))
-            )
+            problems.append((number, columns.index["email"], already_registered_reason()))
         if clean.phone_key in taken_phones:
-            problems.append(
-                (number, columns.index["phone"], _("already registered for this conference"))
-            )
+            problems.append((number, columns.index["phone"], already_registered_reason()))
     return problems
 
 
@@ -595,7 +591,8 @@ def _take_seats_and_insert(conference: Conference, cleaned: list[CleanApplicant]
             adjust_seats(conference.id, earlier.id, -earlier_count)
         raise _not_enough_seats(conference, category, count, len(cleaned))
     registrations = [
-        _new_registration(conference, clean, "confirmed", "import", "zh_CN") for clean in cleaned
+        _new_registration(conference, clean, Status.CONFIRMED, "import", "zh_CN")
+        for clean in cleaned
     ]
     _insert_all(registrations)
     return [registration.manage_token for registration in registrations]

@@ -20,15 +20,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsys.db_types import UTCDateTime, utcnow
 from eventsys.extensions import db
+from eventsys.registration.statuses import ACTIVE_STATUSES, SEAT_STATUSES, STATUSES
 
-STATUSES = ("confirmed", "pending", "waitlisted", "rejected", "cancelled")
-# Statuses that hold a seat of the category (and of the conference-wide limit).
-SEAT_STATUSES = ("confirmed", "pending")
-# Statuses of a registration that still stands: its e-mail and phone are taken.
-ACTIVE_STATUSES = ("confirmed", "pending", "waitlisted")
 QUESTION_KINDS = ("text", "choice", "multi", "yesno", "number", "date")
 
-_ACTIVE_SQL = "status IN ('confirmed', 'pending', 'waitlisted')"
+_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES))
 
 
 def new_checkin_token() -> str:
@@ -39,10 +36,7 @@ def new_checkin_token() -> str:
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('confirmed', 'pending', 'waitlisted', 'rejected', 'cancelled')",
-            name="status",
-        ),
+        CheckConstraint(_STATUS_SQL, name="status"),
         # One standing registration per e-mail and per phone in a conference; a cancelled or
         # rejected one does not stop the person from registering again.
         Index(

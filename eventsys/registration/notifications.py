@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from eventsys.extensions import db
 from eventsys.mail import Mail, queue_mail
 from eventsys.registration.models import Delegation, Registration
+from eventsys.registration.statuses import Status
 from eventsys.urls import base_url, mail_base_url
 
 
@@ -17,11 +18,12 @@ def manage_url(registration: Registration, base: str | None = None) -> str:
 
 
 def _subjects() -> dict[str, str]:
+    """Each event's subject (the event "registered": one per status it may end in)."""
     return {
         "registered": {
-            "confirmed": _("Your registration is confirmed"),
-            "pending": _("We have received your registration; it awaits approval"),
-            "waitlisted": _("You are on the waitlist"),
+            Status.CONFIRMED: _("Your registration is confirmed"),
+            Status.PENDING: _("We have received your registration; it awaits approval"),
+            Status.WAITLISTED: _("You are on the waitlist"),
         },
         "promoted": _("A place has become free: you are in"),
         "approved": _("Your registration has been approved"),

@@ -2,23 +2,40 @@
 by conditional UPDATEs (``SET seats_taken = seats_taken + n WHERE seats_taken + n <= capacity``),
 so that the database decides, under any concurrency, who gets the last seat. A registration
 holds a seat while it is confirmed or pending; waitlisted, rejected and cancelled ones hold none.
+
+Every change of seats first takes the conference's row lock (``lock_seats``) and holds it to
+the end of the transaction, so that in one conference the seats and the waitlist change one
+transaction at a time: a registration that finds the category full and goes onto the waitlist
+has committed before a cancellation decides whom to promote (and is promoted), or it sees the
+seat the cancellation freed. Taking the conference row before any category row also keeps one
+lock order everywhere, so that a cancellation promoting into another category cannot deadlock
+with a registration. This is the only module that writes ``seats_taken``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from eventsys.conferences.models import Category, Conference
 from eventsys.extensions import db
 from eventsys.registration.models import Registration
 
 
+def lock_seats(conference_id: int) -> None:
+    """Hold the conference's row until commit: the seats and the waitlist of this conference
+    change one transaction at a time from here on (SQLite: every writer already does)."""
+    db.session.execute(
+        select(Conference.id).where(Conference.id == conference_id).with_for_update()
+    )
+
+
 def take_seats(conference: Conference, category: Category, count: int, force=False) -> bool:
     """Take ``count`` seats of the category and of the conference-wide limit, or none.
 
-    The decision is one conditional UPDATE per row: a concurrent request waits for the row
-    and then sees the new count. ``force`` (an organizer's override) takes them regardless.
+    The decision is one conditional UPDATE per row, made under ``lock_seats``. ``force`` (an
+    organizer's override) takes them regardless.
     """
+    lock_seats(conference.id)
     cat_cond = [Category.id == category.id]
     conf_cond = [Conference.id == conference.id]
     if not force:
@@ -52,7 +69,11 @@ def take_seats(conference: Conference, category: Category, count: int, force=Fal
 
 
 def adjust_seats(conference_id: int | None, category_id: int, count: int) -> None:
-    """Adjust held seats of the category and, unless ``conference_id`` is None, the conference."""
+    """Adjust held seats of the category and, unless ``conference_id`` is None, the conference.
+
+    Without ``conference_id`` the caller holds ``lock_seats`` already."""
+    if conference_id is not None:
+        lock_seats(conference_id)
     db.session.execute(
         update(Category)
         .where(Category.id == category_id)
@@ -70,6 +91,28 @@ def adjust_seats(conference_id: int | None, category_id: int, count: int) -> Non
 
 def release_seat(registration: Registration) -> None:
     adjust_seats(registration.conference_id, registration.category_id, -1)
+
+
+def move_seat(registration: Registration, category: Category, force: bool = False) -> bool:
+    """Move the seat a registration holds to ``category``: one seat of it if there is one
+    (or regardless, with ``force``), the old category's given back; the conference's count
+    stays. False (nothing changed) when the category is full."""
+    lock_seats(registration.conference_id)
+    conditions = [Category.id == category.id]
+    if not force:
+        conditions.append(
+            or_(Category.capacity.is_(None), Category.seats_taken + 1 <= Category.capacity)
+        )
+    taken = db.session.execute(
+        update(Category)
+        .where(*conditions)
+        .values(seats_taken=Category.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        return False
+    adjust_seats(None, registration.category_id, -1)
+    return True
 
 
 def places_left(conference: Conference, category: Category) -> int | None:

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    Field,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,12 +16,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.validators import ValidationError as FormValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsys.conferences.services import CODE_RE
-from eventsys.i18n import is_english, localized
+from eventsys.i18n import localized
 from eventsys.registration import services
-from eventsys.registration.applicants import ANSWER_MAX, NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
+from eventsys.registration.applicants import NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
+from eventsys.registration.forms import question_field
 from eventsys.registration.models import QUESTION_KINDS, STATUSES, Question
 from eventsys.registration.questions import QUESTION_CODE_MAX, QUESTION_LABEL_MAX
 
@@ -113,42 +112,8 @@ class WalkInForm(FlaskForm):
     override_capacity = BooleanField(_l("Confirm even if the category is full"))
 
 
-def _option_label(option: dict) -> str:
-    if is_english() and option.get("label_en"):
-        return option["label_en"]
-    return option.get("label") or option["value"]
-
-
 def answer_field_name(question: Question) -> str:
     return f"answer_{question.id}"
-
-
-def _answer_field(question: Question) -> Field:
-    label = localized(question, "label")
-    validators = [InputRequired(message=_l("required"))] if question.required else [Optional()]
-    choices = [SelectChoice(o["value"], _option_label(o)) for o in question.options or []]
-    if question.kind == "choice":
-        return SelectField(label, choices=[SelectChoice("", "—"), *choices], validators=validators)
-    if question.kind == "multi":
-        return SelectMultipleField(
-            label,
-            choices=choices,
-            validators=validators,
-            widget=ListWidget(prefix_label=False),
-            option_widget=CheckboxInput(),
-        )
-    if question.kind == "yesno":
-        return SelectField(
-            label,
-            choices=[
-                SelectChoice("", "—"),
-                SelectChoice("yes", _l("Yes")),
-                SelectChoice("no", _l("No")),
-            ],
-            validators=validators,
-        )
-    render_kw = {"number": {"inputmode": "decimal"}, "date": {"type": "date"}}.get(question.kind)
-    return StringField(label, validators=[*validators, Length(max=ANSWER_MAX)], render_kw=render_kw)
 
 
 def walk_in_form(conference, questions: list[Question], may_override: bool) -> WalkInForm:
@@ -158,7 +123,7 @@ def walk_in_form(conference, questions: list[Question], may_override: bool) -> W
         pass
 
     for question in questions:
-        setattr(Form, answer_field_name(question), _answer_field(question))
+        setattr(Form, answer_field_name(question), question_field(question, compact=True))
     form = Form()
     form.category.choices = [
         SelectChoice(category.code, localized(category, "name"))

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,9 +28,10 @@ from eventsys.extensions import db
 from eventsys.i18n import localized
 from eventsys.registration import exports, services
 from eventsys.registration.applicants import Applicant, find_category
+from eventsys.registration.forms import answers_from_form
 from eventsys.registration.invitations import create_invitations, list_invitations
 from eventsys.registration.invitations import withdraw_invitation as withdraw_code
-from eventsys.registration.models import STATUSES, Registration
+from eventsys.registration.models import Registration
 from eventsys.registration.notifications import manage_url
 from eventsys.registration.questions import (
     delete_question as remove_question,
@@ -52,7 +54,8 @@ from eventsys.registration.staff_forms import (
     answer_field_name,
     walk_in_form,
 )
-from eventsys.web import clamp_page, show_errors
+from eventsys.registration.statuses import STATUSES, Status
+from eventsys.web import attempt, show_errors
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
 
@@ -93,17 +96,6 @@ def _filters(conference: Conference) -> tuple[FilterForm, dict[str, str]]:
     return form, form.values()
 
 
-def _page_numbers(page: int, pages: int) -> list[int | None]:
-    """1 … 4 5 [6] 7 8 … 20: the first, the last and two either side (None: a gap)."""
-    wanted = {1, pages, *range(page - 2, page + 3)}
-    numbers: list[int | None] = []
-    for number in sorted(n for n in wanted if 1 <= n <= pages):
-        if numbers and number - (numbers[-1] or 0) > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return numbers
-
-
 def _summary(conference: Conference) -> dict:
     """Counts per category and status (one query) with the categories' seats."""
     by_key = services.counts(conference)
@@ -119,26 +111,22 @@ def _summary(conference: Conference) -> dict:
 @conference_view("staff")
 def registrations(conference: Conference):
     form, filters = _filters(conference)
-    page = clamp_page(request.args.get("page"))
-    items, total = services.search_registrations(
-        conference, page=page, per_page=PER_PAGE, **filters
-    )
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    if page > pages:  # an old link after the list shrank: show its last page
-        page = pages
-        items, total = services.search_registrations(
-            conference, page=page, per_page=PER_PAGE, **filters
-        )
+    # Not a number ("abc") is the first page; any number is clamped to the pages there are.
+    page = request.args.get("page", 1, type=int)
+    found = services.registration_page(conference, page, PER_PAGE, **filters)
     args = {key: value for key, value in filters.items() if value}
     return render_template(
         "registration/staff/list.html",
         conference=conference,
         form=form,
-        items=items,
-        total=total,
-        page=page,
-        pages=pages,
-        page_numbers=_page_numbers(page, pages),
+        items=found.items,
+        total=found.total,
+        page=found.page,
+        pages=max(found.pages, 1),
+        # 1 … 4 5 [6] 7 8 … 20: the first, the last and two either side (None: a gap).
+        page_numbers=list(
+            found.iter_pages(left_edge=1, left_current=2, right_current=2, right_edge=1)
+        ),
         args=args,
         filtered=bool(args),
         summary=_summary(conference),
@@ -168,7 +156,42 @@ def _export(conference: Conference, extension: str) -> Response:
 @bp.route("/<slug>/registrations/export.csv")
 @conference_view("staff")
 def export_csv(conference: Conference):
-    return _export(conference, "csv")
+    """Streamed as it is read, a thousand rows at a time: the download starts at once, the
+    server's memory stays flat for any size of conference, and between two batches no
+    transaction is open (on SQLite every transaction holds the write lock)."""
+    _form, filters = _filters(conference)
+    filename = _export_name(conference, "csv")
+    header = exports.csv_header(exports.registration_headers(questions_of(conference)))
+    conference_id = conference.id
+    db.session.rollback()  # the page's own reads are done: no transaction while streaming
+
+    def pieces():
+        yield header
+        # The body is sent after the view's session was closed: read in a session of its own.
+        conference = db.session.get(Conference, conference_id)
+        questions = questions_of(conference)
+        conference.categories  # noqa: B018 (loaded now, read by every batch)
+        # Kept as loaded: the rollback after each batch must not expire them (a query each).
+        db.session.expunge_all()
+        for batch in services.matching_registration_batches(conference, **filters):
+            rows = exports.iter_registration_rows(conference, batch, questions)
+            piece = exports.csv_rows(rows)
+            db.session.rollback()  # nothing written; ends the read before the client waits
+            yield piece
+
+    return Response(
+        stream_with_context(pieces()),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _export_name(conference: Conference, extension: str) -> str:
+    stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
+    return f"{conference.slug}-registrations-{stamp}.{extension}"
 
 
 @bp.route("/<slug>/registrations/export.xlsx")
@@ -248,13 +271,7 @@ def approve(conference: Conference, registration_id: int):
     registration = services.get_registration(conference, registration_id)
     if _form_refused(ConfirmForm()):
         return _back(conference, registration_id)
-    try:
-        services.approve(registration)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    if attempt(lambda: services.approve(registration)):
         flash(_("Approved: %(name)s is confirmed.", name=registration.name), "success")
     return _back(conference, registration_id)
 
@@ -265,14 +282,9 @@ def _free_a_seat(conference: Conference, registration_id: int, action, done: str
     form = ReasonForm()
     if _form_refused(form):
         return _back(conference, registration_id)
-    try:
-        promoted = action(registration, (form.reason.data or "").strip())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(moved_up(_names(promoted)) if promoted else done, "success")
+    freed = attempt(lambda: action(registration, (form.reason.data or "").strip()))
+    if freed:
+        flash(moved_up(_names(freed.value)) if freed.value else done, "success")
     return _back(conference, registration_id)
 
 
@@ -308,20 +320,17 @@ def change_category(conference: Conference, registration_id: int):
     form.category.choices = [SelectChoice(c.code, c.name) for c in conference.categories]
     if _form_refused(form):
         return _back(conference, registration_id)
-    try:
-        category = find_category(conference, form.category.data)
-        promoted = services.change_category(
+    category = find_category(conference, form.category.data)
+    moved = attempt(
+        lambda: services.change_category(
             registration,
             category,
             override_capacity=bool(form.override_capacity.data) and _is_organizer(),
         )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    )
+    if moved:
         message = _("Moved to %(category)s.", category=localized(category, "name"))
-        flash(message + _moved_up(promoted), "success")
+        flash(message + _moved_up(moved.value), "success")
     return _back(conference, registration_id)
 
 
@@ -341,19 +350,19 @@ def walk_in(conference: Conference):
             phone=form.phone.data,
             organization=form.organization.data or "",
             position=form.position.data or "",
-            answers={q.code: form[answer_field_name(q)].data for q in questions},
+            answers=answers_from_form(form, questions, answer_field_name),
         )
         override = _is_organizer() and bool(form.override_capacity.data)
-        try:
-            registration = services.register(
+        names = {f"answers.{q.code}": answer_field_name(q) for q in questions}
+        done = attempt(
+            lambda: services.register(
                 conference, applicant, source="desk", by_staff=True, override_capacity=override
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            names = {f"answers.{q.code}": answer_field_name(q) for q in questions}
-            show_errors(form, error, lambda key: names.get(key, key))
-        else:
+            ),
+            form,
+            rename=lambda key: names.get(key, key),
+        )
+        if done:
+            registration = done.value
             _flash_registered(registration)
             return redirect(
                 url_for(
@@ -369,7 +378,7 @@ def walk_in(conference: Conference):
 
 def _flash_registered(registration: Registration) -> None:
     category = localized(registration.category, "name")
-    if registration.status == "waitlisted":
+    if registration.status == Status.WAITLISTED:
         flash(
             _(
                 "%(category)s is full: %(name)s is on the WAITLIST, not confirmed. They move up "
@@ -379,7 +388,7 @@ def _flash_registered(registration: Registration) -> None:
             ),
             "warning",
         )
-    elif registration.status == "pending":
+    elif registration.status == Status.PENDING:
         flash(_("%(name)s is registered and awaits approval.", name=registration.name), "info")
     else:
         flash(
@@ -425,24 +434,29 @@ def _bulk(conference: Conference, action: str, ids: list[int], reason: str) -> N
     """All the ticked registrations in one transaction: all of them, or none."""
     promoted: list[Registration] = []
     done = 0
-    try:
-        for registration_id in ids:
-            registration = services.get_registration(conference, registration_id)
-            was_pending = registration.status == "pending"
-            try:
-                if action == "approve":
-                    services.approve(registration)
-                else:
-                    promoted += services.reject(registration, reason)
-            except DomainError as error:
-                raise DomainError(
-                    _("%(name)s: %(message)s", name=registration.name, message=error.message)
-                ) from error
-            done += was_pending
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(_("Nothing was changed. %(message)s", message=error.message), "error")
+
+    def all_or_none() -> None:
+        nonlocal done
+        try:
+            for registration_id in ids:
+                registration = services.get_registration(conference, registration_id)
+                was_pending = registration.status == Status.PENDING
+                try:
+                    if action == "approve":
+                        services.approve(registration)
+                    else:
+                        promoted.extend(services.reject(registration, reason))
+                except DomainError as error:
+                    raise DomainError(
+                        _("%(name)s: %(message)s", name=registration.name, message=error.message)
+                    ) from error
+                done += was_pending
+        except DomainError as error:
+            raise DomainError(
+                _("Nothing was changed. %(message)s", message=error.message)
+            ) from error
+
+    if not attempt(all_or_none):
         return
     if action == "approve":
         message = _("Approved: %(num)s.", num=done)
@@ -465,9 +479,16 @@ def invitations(conference: Conference):
         expires_at = form.expires_at.data
         if expires_at is not None:
             expires_at = expires_at.replace(tzinfo=conference.tz).astimezone(UTC)
-        try:
-            category = find_category(conference, form.category.data)
-            made = create_invitations(
+        category = find_category(conference, form.category.data)
+
+        def show(error: DomainError) -> None:
+            if error.errors:
+                show_errors(form, error)
+            else:
+                form.code.errors = [*form.code.errors, error.message]
+
+        done = attempt(
+            lambda: create_invitations(
                 conference,
                 category,
                 count=form.count.data or 1,
@@ -475,15 +496,11 @@ def invitations(conference: Conference):
                 expires_at=expires_at,
                 code=(form.code.data or "").strip() or None,
                 note=(form.note.data or "").strip(),
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.errors:
-                show_errors(form, error)
-            else:
-                form.code.errors = [*form.code.errors, error.message]
-        else:
+            ),
+            show=show,
+        )
+        if done:
+            made = done.value
             flash(
                 _(
                     "Invitation codes created (%(num)s): %(codes)s",
@@ -532,14 +549,9 @@ def _question_values(form: QuestionForm) -> dict:
 def questions(conference: Conference):
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            question = save_question(conference, _question_values(form))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            flash(_("Question %(code)s added.", code=question.code), "success")
+        done = attempt(lambda: save_question(conference, _question_values(form)), form)
+        if done:
+            flash(_("Question %(code)s added.", code=done.value.code), "success")
             return redirect(url_for("registration_staff.questions", slug=conference.slug))
     return render_template(
         "registration/staff/questions.html",
@@ -558,13 +570,7 @@ def edit_question(conference: Conference, question_id: int):
     if request.method == "GET":
         form.options.data = options_text(question.options)
     if form.validate_on_submit():
-        try:
-            save_question(conference, _question_values(form), question)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        if attempt(lambda: save_question(conference, _question_values(form), question), form):
             flash(_("Saved."), "success")
             return redirect(url_for("registration_staff.questions", slug=conference.slug))
     return render_template(
@@ -579,12 +585,7 @@ def edit_question(conference: Conference, question_id: int):
 @conference_view("organizer")
 def delete_question(conference: Conference, question_id: int):
     if not _form_refused(ConfirmForm()):
-        try:
-            question = remove_question(conference, question_id)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("Question %(code)s deleted.", code=question.code), "success")
+        removed = attempt(lambda: remove_question(conference, question_id))
+        if removed:
+            flash(_("Question %(code)s deleted.", code=removed.value.code), "success")
     return redirect(url_for("registration_staff.questions", slug=conference.slug))

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
-from eventsys.extensions import db, limiter
+from eventsys.extensions import limiter
 from eventsys.registration import limits, services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.errors import AlreadyRegistered
@@ -33,7 +33,8 @@ from eventsys.registration.forms import (
 from eventsys.registration.models import Registration
 from eventsys.registration.questions import questions_of
 from eventsys.registration.seats import places_left
-from eventsys.web import show_errors
+from eventsys.registration.statuses import ENDED_STATUSES, Status
+from eventsys.web import attempt
 
 bp = Blueprint("registration", __name__)
 
@@ -52,11 +53,13 @@ def seats_by_category(conference) -> dict[int, int | None]:
 
 def status_message(status: str) -> str:
     messages = {
-        "confirmed": _("Your registration is confirmed. Show the QR code below at the entrance."),
-        "pending": _(
+        Status.CONFIRMED: _(
+            "Your registration is confirmed. Show the QR code below at the entrance."
+        ),
+        Status.PENDING: _(
             "Thank you. Your registration awaits the organizers' approval; we will e-mail you."
         ),
-        "waitlisted": _(
+        Status.WAITLISTED: _(
             "The category is full, so you are on the waitlist. If a place becomes free it goes "
             "to the first in line, and we will e-mail you."
         ),
@@ -92,17 +95,17 @@ def register(slug: str):
             locale=_locale(),
             consent=bool(form.consent.data),
         )
-        try:
-            registration = services.register(conference, applicant, source="web")
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            status = error.status
-            duplicate = isinstance(error, AlreadyRegistered)
-            show_errors(form, error, answer_field)
-        else:
+        done = attempt(
+            lambda: services.register(conference, applicant, source="web"),
+            form,
+            rename=answer_field,
+        )
+        if done:
+            registration = done.value
             flash(status_message(registration.status), "success")
             return redirect(url_for("registration.manage", token=registration.manage_token))
+        status = done.status
+        duplicate = isinstance(done.error, AlreadyRegistered)
     elif request.method == "POST":
         status = 422
     return render_template(
@@ -150,25 +153,26 @@ def register_group(slug: str):
             invite_code=form.invite_code.data or "",
             locale=_locale(),
         )
-        try:
+
+        def register_group_():
             if not form.consent.data:
                 raise ValidationError(
                     _("Please confirm that these people agree."),
                     {"consent": _("required")},
                 )
-            delegation = services.register_delegation(conference, request_)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            status = error.status
-            _place_group_errors(form, members, error)
-        else:
+            return services.register_delegation(conference, request_)
+
+        done = attempt(
+            register_group_, show=lambda error: _place_group_errors(form, members, error)
+        )
+        if done:
             return render_template(
                 "registration/group_done.html",
                 conference=conference,
-                delegation=delegation,
-                members=delegation.members,
+                delegation=done.value,
+                members=done.value.members,
             )
+        status = done.status
     elif request.method == "POST":
         status = 422
     return render_template(
@@ -217,8 +221,7 @@ def resend(slug: str):
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
-        services.resend_link(conference, form.email.data or "")
-        db.session.commit()
+        attempt(lambda: services.resend_link(conference, form.email.data or ""))
         # The same answer either way: the page must not reveal who has registered.
         flash(
             _(
@@ -258,7 +261,7 @@ def manage(token: str):
 def edit(token: str):
     registration = _registration_or_404(token)
     conference = registration.conference
-    if registration.status in ("cancelled", "rejected"):
+    if registration.status in ENDED_STATUSES:
         flash(_("A cancelled or rejected registration cannot be changed."), "error")
         return redirect(url_for("registration.manage", token=token))
     questions = questions_of(conference)
@@ -284,19 +287,16 @@ def edit(token: str):
             position=form.position.data or "",
             answers=answers_from_form(form, questions),
         )
-        try:
-            updated = services.update_details(registration, applicant)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            status = error.status
-            show_errors(form, error, answer_field)
-        else:
-            if updated.status == "pending":
+        done = attempt(
+            lambda: services.update_details(registration, applicant), form, rename=answer_field
+        )
+        if done:
+            if done.value.status == Status.PENDING:
                 flash(_("Saved. Your changed registration awaits approval again."), "info")
             else:
                 flash(_("Saved."), "success")
             return redirect(url_for("registration.manage", token=token))
+        status = done.status
     elif request.method == "POST":
         status = 422
     return render_template(
@@ -314,13 +314,7 @@ def cancel(token: str):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.cancel(registration, reason="cancelled by the attendee")
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    if attempt(lambda: services.cancel(registration, reason="cancelled by the attendee")):
         flash(_("Your registration has been cancelled."), "info")
     return redirect(url_for("registration.manage", token=token))
 

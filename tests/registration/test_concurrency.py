@@ -433,3 +433,92 @@ def test_pending_and_staff_registrations_share_the_capacity(live):
     assert holding(state.statuses) == 12, state
     assert state.by_category["expert"]["seats_taken"] == 12
     assert_seats_consistent(state)
+
+
+WAITLIST_TRIALS = 40
+
+
+def test_a_freed_seat_goes_to_the_waitlist_while_people_register(live):
+    """Issue 7: capacity 1, A confirmed; A is cancelled while B and C register. Once all three
+    have ended, the seat is never empty beside someone waiting, nobody got a seat on arrival
+    after someone still waiting had joined the waitlist, and a later newcomer D waits behind
+    them: when the seat is freed again, the one who waited longer gets it, not D."""
+    from eventsys.registration.services import register
+    from tests.factories import applicant
+
+    slug = setup_conference(
+        live,
+        [
+            {"code": f"c{trial}", "name": f"类别{trial}", "capacity": 1}
+            for trial in range(WAITLIST_TRIALS)
+        ],
+    )
+    with live.app.app_context():
+        conference = db.session.execute(
+            select(Conference).where(Conference.slug == slug)
+        ).scalar_one()
+        firsts = [
+            register(conference, applicant(f"c{trial}"), send_mail=False).id
+            for trial in range(WAITLIST_TRIALS)
+        ]
+        db.session.commit()
+        token = make_token(make_user(f"staff-{slug}@example.com"), conference, "staff")
+        db.session.remove()
+    base = f"/api/v1/conferences/{slug}/registrations"
+
+    def act(item) -> Reply:
+        if isinstance(item, int):
+            return call(live.url, "POST", f"{base}/{item}/cancel", {}, token=token)
+        return call(live.url, "POST", base, item)
+
+    failures = []
+    for trial, first in enumerate(firsts):
+        code = f"c{trial}"
+        racing = [first, person(code), person(code)]
+        replies = fire(act, racing, 3)
+        assert_no_server_errors(live, replies)
+        assert [r.status for r in replies] == [200, 201, 201], [r.body for r in replies]
+        newcomer = call(live.url, "POST", base, person(code))
+        assert newcomer.status == 201, newcomer.body
+        with live.app.app_context():
+            rows = db.session.execute(
+                select(Registration)
+                .join(Category)
+                .where(Category.code == code, Registration.conference_id == Category.conference_id)
+                .where(Category.conference.has(Conference.slug == slug))
+                .order_by(Registration.id)
+            ).scalars()
+            by_id = {r.id: r for r in rows}
+            category = db.session.execute(
+                select(Category).where(
+                    Category.code == code, Category.conference.has(Conference.slug == slug)
+                )
+            ).scalar_one()
+            seats_taken = category.seats_taken
+            db.session.remove()
+        b, c = (by_id[r.body["id"]] for r in replies[1:])
+        d = by_id[newcomer.body["id"]]
+        waiting = [r for r in (b, c, d) if r.status == "waitlisted"]
+        problems = []
+        if seats_taken == 0 and waiting:
+            problems.append("the seat is empty while people wait")
+        if seats_taken != sum(r.status == "confirmed" for r in by_id.values()):
+            problems.append(f"seats_taken {seats_taken} does not match the rows")
+        if d.status != "waitlisted":
+            problems.append("the newcomer D got the seat while B or C waited")
+        for arrived in (b, c):
+            if arrived.status == "confirmed" and arrived.confirmed_at == arrived.created_at:
+                ahead = [w for w in waiting if w.waitlisted_at < arrived.created_at]
+                if ahead:
+                    problems.append("a seat was given on arrival while someone waited")
+        if problems:
+            failures.append((trial, [(r.status, r.created_at) for r in (b, c, d)], problems))
+            continue
+        # The seat is freed again: the longest waiting of B and C moves up, not D.
+        holder = b if b.status == "confirmed" else c
+        waited = c if holder is b else b
+        again = call(live.url, "POST", f"{base}/{holder.id}/cancel", {}, token=token)
+        assert again.status == 200, again.body
+        if again.body["promoted"] != waited.id:
+            failures.append((trial, "promoted", again.body["promoted"], waited.id, d.id))
+    assert not failures, f"{len(failures)} of {WAITLIST_TRIALS} trials failed: {failures[:5]}"

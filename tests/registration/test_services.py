@@ -317,3 +317,130 @@ def test_mails_are_sent_on_commit_only(conference, app, tmp_path):
     message = message_from_bytes(mails[0].read_bytes(), policy=policy.default)
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "王敏" in body and "/r/" in body
+
+
+# --- statuses: one table of moves, and what the other domains hear --------------------------
+
+
+def test_status_moves_follow_the_table(conference):
+    from eventsys.registration.statuses import TRANSITIONS, Action, Status, target
+
+    # Every move in the table, and nothing else.
+    for action, moves in TRANSITIONS.items():
+        for status in Status:
+            if status in moves:
+                assert target(action, status) == moves[status]
+    assert target(Action.CANCEL, Status.CANCELLED) is None  # again: nothing to do
+    with pytest.raises(Conflict, match="awaiting approval"):
+        target(Action.APPROVE, Status.WAITLISTED)
+    with pytest.raises(Conflict):
+        target(Action.PROMOTE, Status.CONFIRMED)
+
+    confirmed = make_registration(conference)
+    pending = make_registration(conference, "student")
+    waiting = make_registration(conference, "student")
+    with pytest.raises(Conflict) as info:
+        services.approve(db.session.get(Registration, waiting.id))
+    assert info.value.message == (
+        "Only registrations awaiting approval can be approved; this one is On the waitlist."
+    )
+    db.session.rollback()
+    with pytest.raises(Conflict, match="can be rejected; this one is Confirmed"):
+        services.reject(db.session.get(Registration, confirmed.id))
+    db.session.rollback()
+    services.reject(db.session.get(Registration, pending.id), "不符合条件")
+    db.session.commit()
+    with pytest.raises(Conflict, match="was rejected; there is nothing to cancel"):
+        services.cancel(db.session.get(Registration, pending.id))
+    db.session.rollback()
+    with pytest.raises(Conflict, match="cannot be changed"):
+        services.update_details(db.session.get(Registration, pending.id), applicant("student"))
+    db.session.rollback()
+    # The stored strings are the same as ever.
+    assert statuses(conference) == ["confirmed", "rejected", "pending"]
+
+
+def test_confirmations_and_cancellations_are_announced(conference, tmp_path):
+    from eventsys import signals
+    from eventsys.registration.imports import import_registrations
+
+    heard: list[tuple[str, str, str]] = []
+
+    def confirmed(registration, **_kwargs):
+        heard.append(("confirmed", registration.name, registration.status))
+
+    def cancelled(registration, **_kwargs):
+        heard.append(("cancelled", registration.name, registration.status))
+
+    with (
+        signals.registration_confirmed.connected_to(confirmed),
+        signals.registration_cancelled.connected_to(cancelled),
+    ):
+        a = make_registration(conference, name="甲")  # confirmed at once
+        make_registration(conference, name="乙")
+        c = make_registration(conference, name="丙")  # waitlisted: nothing to say
+        d = make_registration(conference, "student", name="丁")  # pending: not yet
+        assert heard == [("confirmed", "甲", "confirmed"), ("confirmed", "乙", "confirmed")]
+
+        heard.clear()
+        services.approve(d)
+        services.cancel(a)  # 丙 moves up
+        db.session.commit()
+        assert heard == [
+            ("confirmed", "丁", "confirmed"),
+            ("cancelled", "甲", "cancelled"),
+            ("confirmed", "丙", "confirmed"),
+        ]
+
+        heard.clear()
+        e = make_registration(conference, "student", name="戊")  # waitlisted (1 seat)
+        services.reject(e, "名额已满")
+        services.cancel(c)
+        services.cancel(c)  # a second click changes nothing and says nothing
+        db.session.commit()
+        assert heard == [("cancelled", "戊", "rejected"), ("cancelled", "丙", "cancelled")]
+
+        heard.clear()
+        services.register(conference, applicant("guest", name="己"), source="desk", by_staff=True)
+        path = tmp_path / "list.csv"
+        path.write_text("参会类别,姓名,邮箱,手机\nguest,庚,geng@example.com,13700000001\n")
+        import_registrations(conference, path)
+        db.session.commit()
+        assert heard == [("confirmed", "己", "confirmed"), ("confirmed", "庚", "confirmed")]
+
+        heard.clear()
+        db.session.rollback()
+    # Disconnected again: nobody hears anything any more.
+    make_registration(conference, "guest", by_staff=True)
+    assert heard == []
+
+
+def test_one_rule_and_one_wording_for_already_registered(conference, runner, tmp_path):
+    taken = make_registration(conference, email="Taken@Example.com", phone="139 0000 1111")
+    with pytest.raises(AlreadyRegistered) as info:
+        services.register(conference, applicant(phone="+86 139-0000-1111"))
+    assert info.value.errors == {"phone": "already registered"}
+    assert info.value.message.startswith("This phone number is already registered")
+    db.session.rollback()
+
+    path = tmp_path / "list.csv"
+    path.write_text("参会类别,姓名,邮箱,手机\ndelegate,赵六,TAKEN@example.com,13800000009\n")
+    result = runner.invoke(args=["import-registrations", conference.slug, str(path)])
+    assert result.exit_code != 0
+    assert "row 2, column 邮箱: already registered" in result.output
+
+    # Editing one's own registration keeps one's own e-mail; someone else's is refused.
+    other = make_registration(conference, "student")
+    with pytest.raises(AlreadyRegistered) as info:
+        services.update_details(
+            other, applicant("student", email="taken@example.com", phone=other.phone)
+        )
+    assert info.value.errors == {"email": "already registered"}
+    assert "send the link" not in info.value.message
+    db.session.rollback()
+
+    # A cancelled registration no longer counts, for the form and for the import alike.
+    services.cancel(db.session.get(Registration, taken.id))
+    db.session.commit()
+    result = runner.invoke(args=["import-registrations", conference.slug, str(path)])
+    assert result.exit_code == 0, result.output

@@ -962,3 +962,156 @@ def test_staff_cannot_withdraw_codes(conference, client):
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(InvitationCode, code.id).expires_at is None
+
+
+# --- paging, streaming, and the questions at the desk ----------------------------------------
+
+
+def test_absurd_page_numbers_show_the_first_or_the_last_page(ctx, client):
+    conference = make_conference()
+    for _ in range(55):
+        services.register(conference, applicant(), by_staff=True, send_mail=False)
+    db.session.commit()
+    sign_in(client, conference)
+    first = listed_ids(page(client.get(LIST)))
+    last = listed_ids(page(client.get(LIST, query_string={"page": 2})))
+    assert len(first) == 50 and len(last) == 5
+    for number, shown in (
+        ("9223372036854775807", last),
+        ("9223372036854775808", last),
+        ("1" + "0" * 30, last),
+        ("3", last),
+        ("-1", first),
+        ("0", first),
+        ("abc", first),
+        ("1e3", first),
+        ("", first),
+    ):
+        response = client.get(LIST, query_string={"page": number, "status": "confirmed"})
+        assert response.status_code == 200, number
+        html = page(response)
+        assert listed_ids(html) == shown, number
+        assert ("Page 2 of 2" if shown == last else "Page 1 of 2") in html
+    # An empty list has one (empty) page.
+    response = client.get(LIST, query_string={"page": "9223372036854775807", "q": "nobody"})
+    assert response.status_code == 200 and listed_ids(page(response)) == []
+
+
+def _csv_as_before(headers, rows) -> bytes:
+    """What the export sent before it was streamed: the whole file built in memory."""
+    from eventsys.registration.exports import _csv_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_csv_cell(h) for h in headers])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def test_the_csv_export_is_streamed_and_the_same_file_as_before(conference, client):
+    from eventsys.registration import exports
+    from eventsys.registration.questions import questions_of
+
+    _export_data(conference)
+    for _ in range(3):
+        make_registration(conference, organization='"引号", 逗号')
+    sign_in(client, conference)
+    for filters in ({}, {"status": "pending"}, {"q": "王"}, {"category": "delegate"}):
+        expected = _csv_as_before(
+            *exports.registration_rows(
+                conference,
+                services.all_matching_registrations(conference, **filters),
+                questions_of(conference),
+            )
+        )
+        db.session.commit()
+        response = client.get(f"{LIST}/export.csv", query_string=filters)
+        assert response.status_code == 200
+        assert response.is_streamed
+        assert response.get_data() == expected, filters
+
+    # The first piece is the byte-order mark and the header row, before any row is read.
+    response = client.get(f"{LIST}/export.csv")
+    pieces = iter(response.response)
+    assert (
+        next(pieces)
+        == "\ufeff参会类别,姓名,邮箱,手机,单位,职务,状态,报名时间,饮食要求\r\n".encode()
+    )
+    assert b"".join(pieces).count(b"\r\n") == 6  # and then the six rows
+    response.close()
+
+
+def test_the_csv_export_streams_from_a_real_server(conference, app):
+    """Through a real server the body is sent after the view's request has ended, in a
+    database session of its own."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    from eventsys.registration import exports
+    from eventsys.registration.questions import questions_of
+    from tests.conftest import CSRF_RE, LiveServer
+
+    _export_data(conference)
+    make_user("staff@example.com", "staff", conference)
+    expected = _csv_as_before(
+        *exports.registration_rows(
+            conference, services.all_matching_registrations(conference), questions_of(conference)
+        )
+    )
+    db.session.commit()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with LiveServer(app) as server:
+        html = opener.open(f"{server.url}/login", timeout=30).read().decode()
+        token = next(g for g in CSRF_RE.search(html).groups() if g)
+        form = {"email": "staff@example.com", "password": PASSWORD, "csrf_token": token}
+        opener.open(f"{server.url}/login", urllib.parse.urlencode(form).encode(), timeout=30)
+        with opener.open(f"{server.url}{LIST}/export.csv", timeout=30) as response:
+            assert response.status == 200
+            assert response.headers["Content-Length"] is None  # sent as it is made
+            assert response.read() == expected
+
+
+def test_the_desk_asks_the_questions_as_the_public_form_does(ctx, client):
+    conference = make_conference(categories=SMALL)
+    asked = {
+        "diet": {"kind": "choice", "options": "veg | 素食\nhalal | 清真"},
+        "hotel": {"kind": "yesno"},
+        "topics": {"kind": "multi", "options": "ai | 人工智能\nbio | 生物"},
+        "guests": {"kind": "number"},
+        "arrival": {"kind": "date"},
+        "note": {"kind": "text"},
+    }
+    questions = {
+        code: save_question(conference, {"code": code, "label": f"问题{code}", **values})
+        for code, values in asked.items()
+    }
+    db.session.commit()
+    answers = {
+        "diet": "halal",
+        "hotel": "yes",
+        "topics": ["ai", "bio"],
+        "guests": "2",
+        "arrival": "2026-12-17",
+        "note": "靠窗座位",
+    }
+    public = {f"q_{code}": value for code, value in answers.items()}
+    response = submit(
+        client,
+        "/c/cy-2026/register",
+        {**WALK_IN, "email": "web@example.com", "phone": "13900000001", "consent": "y", **public},
+    )
+    assert response.status_code == 302, page(response)
+    sign_in(client, conference)
+    desk = {f"answer_{questions[code].id}": value for code, value in answers.items()}
+    html = page(client.get(f"{LIST}/new"))
+    assert 'type="date"' in html and 'inputmode="decimal"' in html and "清真" in html
+    response = submit(client, f"{LIST}/new", {**WALK_IN, **desk})
+    assert response.status_code == 302, page(response)
+    web, at_desk = db.session.execute(
+        select(Registration.answers).order_by(Registration.id)
+    ).scalars()
+    assert web == at_desk
+    assert at_desk["hotel"] is True and at_desk["topics"] == ["ai", "bio"]
