@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """The scan page, the check-in lists as a part of the conference, their JSON section."""
+    from eventsys import signals
     from eventsys.checkin import jsonio, services
     from eventsys.checkin.forms import CheckinListForm, fill_list_form
     from eventsys.checkin.models import CheckinList
@@ -55,3 +56,6 @@ def init_app(app: Flask) -> None:
     extend.add_nav(app, "checkin_staff.scan_log", _l("Scan log"), role="staff", order=42)
     extend.add_dashboard_section(app, dashboard_section, order=15)
     extend.add_json_section(app, jsonio.SECTION)
+
+    signals.part_deleting.connect(services.list_in_use, sender="checkin_lists")
+    signals.part_deleting.connect(services.category_on_a_list, sender="categories")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventsys.auth.services import role_allows, role_for
 from eventsys.checkin.codes import parse_checkin_code
-from eventsys.checkin.models import Checkin, CheckinList, CheckinState
+from eventsys.checkin.models import Checkin, CheckinList, CheckinState, checkin_list_categories
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
@@ -999,3 +999,40 @@ def preview_checkin(
         "first_gate": state.first_gate if state else None,
         "list": checkin_list.code if checkin_list else None,
     }
+
+
+# --- what check-in objects to ----------------------------------------------------------------
+
+
+def list_in_use(sender, conference: Conference, part: CheckinList, **_kwargs) -> str | None:
+    """A check-in list with scans cannot be deleted: the scan log keeps every scan."""
+    count = db.session.execute(
+        select(func.count()).select_from(Checkin).where(Checkin.list_id == part.id)
+    ).scalar_one()
+    if count:
+        return _(
+            "%(name)s has %(count)s scan(s) in the scan log; it cannot be deleted.",
+            name=part.name,
+            count=count,
+        )
+    return None
+
+
+def category_on_a_list(sender, conference: Conference, part, **_kwargs) -> str | None:
+    """A category a check-in list admits cannot go: the list would then admit everyone."""
+    names = (
+        db.session.execute(
+            select(CheckinList.name)
+            .join(checkin_list_categories, checkin_list_categories.c.list_id == CheckinList.id)
+            .where(checkin_list_categories.c.category_id == part.id)
+        )
+        .scalars()
+        .all()
+    )
+    if names:
+        return _(
+            "The check-in list %(lists)s admits %(name)s; change the list first.",
+            lists="、".join(names),
+            name=part.name,
+        )
+    return None

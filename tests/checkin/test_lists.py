@@ -145,3 +145,37 @@ def test_organizer_sets_a_lists_rules_on_the_form(ctx, client):
     )
     assert response.status_code == 422
     assert db.session.execute(select(CheckinList).where(CheckinList.code == "bad")).first() is None
+
+
+def test_a_list_with_scans_and_a_category_a_list_admits_cannot_be_deleted(ctx, client):
+    from eventsys.checkin.services import record_checkin
+    from eventsys.conferences.models import Category
+
+    conference = make_conference(categories=CATEGORIES)
+    main = db.session.execute(select(CheckinList)).scalar_one()
+    guest = db.session.execute(select(Category).where(Category.code == "guest")).scalar_one()
+    main.categories = [guest]
+    record_checkin(conference, code="junk", list_code="main", gate="g", nonce="n1")
+    db.session.commit()
+    make_user("org@example.com", "organizer", conference)
+    login(client, "org@example.com", PASSWORD)
+    response = submit(
+        client,
+        "/manage/cy-2026/checkin_lists/",
+        {},
+        action=f"/manage/cy-2026/checkin_lists/{main.id}/delete",
+        follow_redirects=True,
+    )
+    assert "cannot be deleted" in response.get_data(as_text=True) or "不能删除" in (
+        response.get_data(as_text=True)
+    )
+    response = submit(
+        client,
+        "/manage/cy-2026/categories/",
+        {},
+        action=f"/manage/cy-2026/categories/{guest.id}/delete",
+        follow_redirects=True,
+    )
+    db.session.expire_all()
+    assert db.session.get(CheckinList, main.id) is not None
+    assert db.session.get(Category, guest.id) is not None
