@@ -252,27 +252,30 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     _check_unpacked_size(path)
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except ValidationError:
-        raise
-    except Exception as error:  # noqa: BLE001 (anything in a broken file)
-        raise _not_xlsx(path, _file_fault(error)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong size into the file, which read-only mode trusts.
-        sheet.reset_dimensions()
-        table = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            _check_shape(path.name, number, len(values))
-            table.append((number, [_cell_text(value) for value in values]))
-        return table
-    except ValidationError:
-        raise
-    except Exception as error:  # noqa: BLE001 (broken sheet XML, bad cell values, …)
-        raise _not_xlsx(path, _file_fault(error)) from None
-    finally:
-        workbook.close()
+    # The file is ours to open and close: a workbook that fails half-way through loading
+    # would otherwise leave its file open.
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except ValidationError:
+            raise
+        except Exception as error:  # noqa: BLE001 (anything in a broken file)
+            raise _not_xlsx(path, _file_fault(error)) from None
+        try:
+            sheet = workbook.worksheets[0]
+            # Some programs write a wrong size into the file, which read-only mode trusts.
+            sheet.reset_dimensions()
+            table = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                _check_shape(path.name, number, len(values))
+                table.append((number, [_cell_text(value) for value in values]))
+            return table
+        except ValidationError:
+            raise
+        except Exception as error:  # noqa: BLE001 (broken sheet XML, bad cell values, …)
+            raise _not_xlsx(path, _file_fault(error)) from None
+        finally:
+            workbook.close()
 
 
 def _file_fault(error: Exception) -> str:
