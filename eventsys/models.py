@@ -1,7 +1,7 @@
 """Every domain's models, imported in one place so Alembic and the app see them all."""
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
-from eventsys.checkin.models import CheckinList
+from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
@@ -11,7 +11,9 @@ __all__ = [
     "ROLE_RANK",
     "ApiToken",
     "Category",
+    "Checkin",
     "CheckinList",
+    "CheckinState",
     "Conference",
     "Delegation",
     "Forum",

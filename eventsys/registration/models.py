@@ -36,6 +36,16 @@ def new_checkin_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+# A code short enough to type at a desk: no 0/O, 1/I/L to misread.
+MANUAL_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+MANUAL_CODE_LENGTH = 8
+
+
+def new_manual_code() -> str:
+    """The code printed under the QR code, typed when a screen is cracked (31^8 ≈ 8.5e11)."""
+    return "".join(secrets.choice(MANUAL_CODE_ALPHABET) for _ in range(MANUAL_CODE_LENGTH))
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -65,6 +75,7 @@ class Registration(db.Model):
         # The staff list pages newest first within a conference.
         Index("ix_registrations_conference_id_id", "conference_id", "id"),
         Index("ix_registrations_waitlist", "conference_id", "status", "waitlisted_at", "id"),
+        UniqueConstraint("conference_id", "manual_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +101,7 @@ class Registration(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     manage_token: Mapped[str] = mapped_column(String(64), unique=True)
     checkin_token: Mapped[str] = mapped_column(String(64), unique=True)
+    manual_code: Mapped[str] = mapped_column(String(8), default=new_manual_code)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -45,6 +45,7 @@ from eventsys.registration.models import (
     Question,
     Registration,
     new_checkin_token,
+    new_manual_code,
 )
 from eventsys.registration.notifications import notify, notify_delegation
 from eventsys.registration.seats import adjust_seats, release_seat, seats_left, take_seats
@@ -141,6 +142,7 @@ def _new_registration(
         source=source,
         manage_token=secrets.token_urlsafe(24),
         checkin_token=new_checkin_token(),
+        manual_code=new_manual_code(),
         created_at=now,
         updated_at=now,
         consent_at=now,
