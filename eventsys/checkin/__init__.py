@@ -40,3 +40,15 @@ def init_app(app: Flask) -> None:
         order=40,
     )
     extend.add_json_section(app, jsonio.SECTION)
+
+    from eventsys.checkin import desk_views
+
+    app.register_blueprint(desk_views.bp)
+    desk = "checkin_desk."
+    for endpoint, label, order in (
+        (f"{desk}scanner", _l("Scanner"), 5),
+        (f"{desk}live", _l("Check-in dashboard"), 6),
+        (f"{desk}wall", _l("Check-in wall"), 7),
+    ):
+        extend.add_nav(app, endpoint, label, role="checkin", order=order)
+    extend.add_dashboard_section(app, desk_views.dashboard_card, order=5)

@@ -386,11 +386,16 @@ if (!cameraAvailable()) {
 }
 
 els.gate.value = localStorage.getItem(STORAGE.gate) || "";
-els.gate.addEventListener("change", () => localStorage.setItem(STORAGE.gate, currentGate()));
+els.gate.addEventListener("change", () => {
+  localStorage.setItem(STORAGE.gate, currentGate());
+  els.scanInput.focus();
+});
+els.type.addEventListener("change", () => els.scanInput.focus());
 const savedList = localStorage.getItem(STORAGE.list);
 if (savedList && [...els.list.options].some((o) => o.value === savedList)) els.list.value = savedList;
 els.list.addEventListener("change", async () => {
   localStorage.setItem(STORAGE.list, currentList());
+  els.scanInput.focus();
   await loadStoredList();
   refreshList();
 });

@@ -1,0 +1,178 @@
+"""The check-in desk in a real browser: a USB scanner typing codes, the offline queue, the
+demo's checkin login, and the pages on a phone in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from eventsys.checkin.codes import checkin_code
+from eventsys.checkin.models import Checkin
+from eventsys.extensions import db
+from tests.factories import PASSWORD, make_conference, make_registration, make_user
+
+SCANNER = "/manage/cy-2026/checkin/"
+
+
+@pytest.fixture
+def people(sqlite_app):
+    """The conference, two confirmed attendees' codes and a checkin operator."""
+    with sqlite_app.app_context():
+        conference = make_conference()
+        make_user("gate@example.com", "checkin", conference)
+        first = make_registration(conference, name="王敏", organization="四川大学")
+        second = make_registration(conference, name="李强", organization="重庆大学")
+        return {
+            "wang": checkin_code(first.checkin_token),
+            "li": checkin_code(second.checkin_token),
+            "li_manual": second.manual_code,
+        }
+
+
+def sign_in(page, base: str, email: str = "gate@example.com", password: str = PASSWORD):
+    page.goto(base + "/login")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_scanner(page, base: str, gate: str):
+    page.goto(base + SCANNER)
+    page.wait_for_selector("body[data-scanner-ready=yes]")
+    page.locator("#checkin-gate").fill(gate)
+    page.locator("#checkin-gate").dispatch_event("change")
+
+
+def usb_scan(page, text: str):
+    """What a USB scanner does: types the code into the focused field and presses Enter."""
+    page.locator("#scan-input").click()
+    page.keyboard.type(text, delay=0)
+    page.keyboard.press("Enter")
+
+
+def answer(page, status: str):
+    box = page.locator(f"[data-answer][data-status={status}]")
+    box.wait_for(state="visible")
+    return box
+
+
+def test_usb_scanner_sees_green_then_amber(sqlite_app, live_server, page, people):
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content" in m.text else None)
+    sign_in(page, live_server.url)
+    open_scanner(page, live_server.url, "东门1")
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+
+    usb_scan(page, people["wang"])
+    green = answer(page, "ok")
+    assert "王敏" in green.inner_text() and "四川大学" in green.inner_text()
+    assert "answer-green" in green.get_attribute("class")
+    # ready for the next code at once: the field is focused again and empty
+    assert page.evaluate("document.activeElement.id") == "scan-input"
+
+    usb_scan(page, people["wang"])
+    amber = answer(page, "already_checked_in")
+    assert "answer-amber" in amber.get_attribute("class")
+    assert "东门1" in amber.inner_text()
+
+    # the manual code typed at the desk, any case, with a dash
+    code = people["li_manual"].lower()
+    page.locator("#manual-code").fill(code[:4] + "-" + code[4:])
+    page.locator("#manual-code").press("Enter")
+    assert "李强" in answer(page, "ok").inner_text()
+
+    # a forged code is red
+    usb_scan(page, people["wang"][:-3] + "xyz")
+    assert "answer-red" in answer(page, "invalid").get_attribute("class")
+    assert not violations, violations
+
+
+def test_search_finds_a_lost_code_and_checks_in(sqlite_app, live_server, page, people):
+    sign_in(page, live_server.url)
+    open_scanner(page, live_server.url, "服务台")
+    page.get_by_text("忘带二维码").click()
+    page.get_by_placeholder("姓名").fill("李强")
+    page.get_by_role("button", name="搜索").click()
+    result = page.locator("[data-search-results] li", has_text="李强")
+    result.get_by_role("button", name="签到").click()
+    assert "李强" in answer(page, "ok").inner_text()
+
+
+def waiting(page) -> int:
+    return int(page.locator("body").get_attribute("data-queued") or 0)
+
+
+def test_offline_scans_queue_survive_a_reload_and_upload_with_conflicts(
+    sqlite_app, live_server, browser, people
+):
+    gates = []
+    for gate in ("东门1", "西门2"):
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, live_server.url)
+        open_scanner(page, live_server.url, gate)
+        page.wait_for_selector("[data-list-status]:has-text('2')")  # the offline list is here
+        gates.append((context, page))
+    try:
+        (east_context, east), (west_context, west) = gates
+        east_context.set_offline(True)
+        west_context.set_offline(True)
+
+        usb_scan(east, people["wang"])
+        assert "王敏" in answer(east, "ok").inner_text()
+        usb_scan(east, people["wang"])
+        answer(east, "already_checked_in")  # a duplicate seen on this device
+        usb_scan(east, people["li"])
+        answer(east, "ok")
+        usb_scan(west, people["wang"])  # the other gate cannot know: admitted there too
+        answer(west, "ok")
+        assert east.get_by_text("离线").first.is_visible()
+        assert waiting(east) == 3 and waiting(west) == 1
+
+        east.reload()  # still offline: the page and its queue come back
+        east.wait_for_selector("body[data-scanner-ready=yes]")
+        assert waiting(east) == 3
+        with sqlite_app.app_context():
+            assert db.session.execute(select(func.count()).select_from(Checkin)).scalar() == 0
+
+        west_context.set_offline(False)
+        west.wait_for_function("document.body.dataset.queued === '0'")
+        east_context.set_offline(False)
+        east.wait_for_function("document.body.dataset.queued === '0'")
+        conflicts = east.locator("[data-conflicts]")
+        conflicts.wait_for(state="visible")
+        assert "王敏" in conflicts.inner_text()
+        with sqlite_app.app_context():
+            rows = db.session.execute(select(Checkin.offline, Checkin.gate)).all()
+            assert len(rows) == 4 and all(offline for offline, _gate in rows)
+    finally:
+        for context, _page in gates:
+            context.close()
+
+
+def test_demo_checkin_login_has_a_working_scanner(sqlite_app, live_server, page, runner=None):
+    with sqlite_app.app_context():
+        result = sqlite_app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        logins = json.loads(
+            (sqlite_app.root_path + "/demo/data/logins.json").__class__(
+                open(sqlite_app.root_path + "/demo/data/logins.json", encoding="utf-8").read()
+            )
+        )
+    checkin = next(x for x in logins["logins"] if x["role"] == "checkin")
+    sign_in(page, live_server.url, checkin["email"], checkin["password"])
+    page.get_by_role("link", name="扫码签到").first.click()
+    page.wait_for_selector("body[data-scanner-ready=yes]")
+    page.locator("#checkin-gate").fill("演示")
+    page.locator("#checkin-gate").dispatch_event("change")
+    page.get_by_text("忘带二维码").click()
+    page.get_by_placeholder("姓名").fill("王")
+    page.get_by_role("button", name="搜索").click()
+    page.locator("[data-search-results] li button").first.click()
+    box = page.locator("[data-answer]")
+    box.wait_for(state="visible")
+    assert box.get_attribute("data-status") in ("ok", "already_checked_in", "not_confirmed")
