@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 from functools import wraps
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -109,7 +110,7 @@ def status_labels() -> dict:
         "not_allowed": _("Not allowed here"),
         "exit": _("Exit"),
         "reversal": _("Undone"),
-        "offline": _("offline"),
+        "offline": _("decided offline"),
     }
 
 
@@ -125,7 +126,7 @@ def _scanner_strings() -> dict:
             "Offline list: %(count)s people, downloaded %(time)s", count="{count}", time="{time}"
         ),
         "no_list": _("No offline list yet: scans cannot be decided without the network."),
-        "choose_list": _("Choose a check-in list."),
+        "choose_list": _("Choose a check-in list first."),
         "name_gate": _("Name this device (the gate)."),
         "camera_missing": _(
             "This browser does not let the page use the camera (it happens inside chat apps "
@@ -151,7 +152,7 @@ def _scanner_strings() -> dict:
         "offline_cancelled": _("Cancelled: do not admit."),
         "offline_not_allowed": _("This list does not admit this person."),
         "first_at": _("First checked in at %(time)s, %(gate)s", time="{time}", gate="{gate}"),
-        "offline_tag": _("offline"),
+        "offline_tag": _("decided offline"),
         "conflict_line": _("%(name)s: admitted at %(gates)s", name="{name}", gates="{gates}"),
     }
 
@@ -194,10 +195,7 @@ def scanner(conference: Conference):
 def service_worker(conference: Conference):
     """The scanner page's service worker, served under the page's own path so that its scope
     covers the page: it keeps the page and its scripts for a reload without the network."""
-    with current_app.open_resource(
-        current_app.static_folder + "/js/checkin/service-worker.js"
-    ) as source:
-        body = source.read()
+    body = (Path(current_app.static_folder) / "js" / "checkin" / "service-worker.js").read_bytes()
     return Response(
         body,
         mimetype="text/javascript",

@@ -176,3 +176,35 @@ def test_demo_checkin_login_has_a_working_scanner(sqlite_app, live_server, page,
     box = page.locator("[data-answer]")
     box.wait_for(state="visible")
     assert box.get_attribute("data-status") in ("ok", "already_checked_in", "not_confirmed")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_desk_pages_fit_a_phone(sqlite_app, live_server, browser, people, tmp_path, language):
+    """375 px wide, Chinese and English: nothing wider than the screen; screenshots kept."""
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server.url)
+        if language == "en":
+            page.get_by_role("button", name="English").click()
+            page.wait_for_load_state()
+        open_scanner(page, live_server.url, "East 1" if language == "en" else "东门1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=str(tmp_path / f"scanner-{language}.png"), full_page=True)
+        usb_scan(page, people["wang"])
+        answer(page, "ok")
+        page.screenshot(path=str(tmp_path / f"answer-{language}.png"))
+        for name in ("dashboard", "wall"):
+            page.goto(live_server.url + SCANNER + name)
+            assert "王敏" in page.content()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
+            page.screenshot(path=str(tmp_path / f"{name}-{language}.png"), full_page=True)
+    finally:
+        context.close()
