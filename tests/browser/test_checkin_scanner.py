@@ -208,3 +208,59 @@ def test_desk_pages_fit_a_phone(sqlite_app, live_server, browser, people, tmp_pa
             page.screenshot(path=str(tmp_path / f"{name}-{language}.png"), full_page=True)
     finally:
         context.close()
+
+
+def qr_video(path, text: str, size: int = 480) -> None:
+    """A Y4M video of the QR code on white, which Chromium plays as its camera."""
+    import io
+
+    from PIL import Image
+
+    from eventsys.checkin.codes import qr_png
+
+    code = Image.open(io.BytesIO(qr_png(text, box_size=6))).convert("L")
+    frame = Image.new("L", (size, size), 255)
+    frame.paste(code, ((size - code.width) // 2, (size - code.height) // 2))
+    chroma = bytes([128]) * ((size // 2) * (size // 2))
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+
+
+def test_the_camera_reads_a_qr_code(sqlite_app, live_server, people, tmp_path):
+    """A camera that sees the attendee's QR code: the vendored reader (zxing-wasm, served
+    from our static folder under the page's policy) reads it and the answer is green."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    video = tmp_path / "qr.y4m"
+    with sqlite_app.app_context():
+        qr_video(video, people["wang"])
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        context = browser.new_context(locale="zh-CN")
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content" in m.text else None)
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        try:
+            sign_in(page, live_server.url)
+            open_scanner(page, live_server.url, "摄像头")
+            page.get_by_role("button", name="打开摄像头").click()
+            assert "王敏" in answer(page, "ok").inner_text()
+            assert not violations, violations
+            assert any(url.endswith("zxing_reader.wasm") for url in requests)
+            assert all(url.startswith(live_server.url) for url in requests)
+        finally:
+            browser.close()
