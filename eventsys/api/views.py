@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
+from eventsys.checkin import services as checkin_services
 from eventsys.checkin.codes import checkin_code
 from eventsys.conferences.access import api_conference
 from eventsys.conferences.jsonio import export_conference
@@ -206,3 +207,89 @@ def reject_registration(conference: Conference, registration_id: int):
 @api_conference("staff")
 def cancel_registration(conference: Conference, registration_id: int):
     return _free_a_seat(conference, registration_id, registration_services.cancel, "cancelled")
+
+
+# --- check-in ---------------------------------------------------------------------------------
+
+
+def _operator():
+    return g.api_token.user if g.api_token is not None else None
+
+
+@bp.post("/conferences/<slug>/checkins")
+@api_conference("checkin")
+def record_checkin(conference: Conference):
+    """One scan: ``{code, list, gate, nonce, type}`` → the contract's answer (200 for every
+    decided scan, whatever its status; 422 for an unknown list or a missing gate or nonce)."""
+    body = _json_body()
+    missing = {
+        key: "required" for key in ("code", "list", "gate", "nonce") if body.get(key) in (None, "")
+    }
+    if "code" in missing:
+        raise ValidationError("code, list, gate and nonce are required.", missing)
+    answer = checkin_services.record_checkin(
+        conference,
+        code=body.get("code"),
+        list_code=body.get("list"),
+        gate=body.get("gate"),
+        nonce=body.get("nonce"),
+        type=body.get("type") or "entry",
+        operator=_operator(),
+        token=g.api_token,
+    )
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.get("/conferences/<slug>/checkins/stats")
+@api_conference("checkin")
+def checkin_stats(conference: Conference):
+    return jsonify(checkin_services.checkin_stats(conference))
+
+
+@bp.get("/conferences/<slug>/checkins/search")
+@api_conference("checkin")
+def search_attendees(conference: Conference):
+    """``?q=`` a name, e-mail, phone tail (>= 4 digits) or manual code; phones masked."""
+    return jsonify(
+        {"items": checkin_services.search_attendees(conference, request.args.get("q", ""))}
+    )
+
+
+@bp.get("/conferences/<slug>/checkins/offline")
+@api_conference("checkin")
+def offline_list(conference: Conference):
+    """``?list=main&list=hall`` (none: every list): what a gate needs to decide offline."""
+    lists = [code for code in request.args.getlist("list") if code]
+    return jsonify(checkin_services.offline_list(conference, lists))
+
+
+@bp.post("/conferences/<slug>/checkins/offline")
+@api_conference("checkin")
+def upload_offline_scans(conference: Conference):
+    """``{scans: [{code, list, gate, nonce, type, scanned_at, local_status}]}`` →
+    ``{recorded, results, conflicts}``."""
+    body = _json_body()
+    result = checkin_services.record_offline_batch(
+        conference, body.get("scans"), operator=_operator(), token=g.api_token
+    )
+    db.session.commit()
+    return jsonify(result)
+
+
+@bp.get("/conferences/<slug>/checkins/recent")
+@api_conference("checkin")
+def recent_scans(conference: Conference):
+    errors: dict = {}
+    limit = _positive_int(request.args.get("limit", "20"), "limit", errors)
+    if errors:
+        raise ValidationError("Invalid query parameters.", errors)
+    return jsonify({"items": checkin_services.recent_scans(conference, limit)})
+
+
+@bp.post("/conferences/<slug>/checkins/<int:checkin_id>/undo")
+@api_conference("staff")
+def undo_checkin(conference: Conference, checkin_id: int):
+    reversal = checkin_services.undo_checkin(conference, checkin_id, _operator(), role=g.api_role)
+    db.session.commit()
+    return jsonify(reversal)

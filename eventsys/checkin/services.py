@@ -10,22 +10,30 @@ answer and records nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import secrets
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
+from eventsys.auth.services import role_allows, role_for
 from eventsys.checkin.codes import parse_checkin_code
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
-from eventsys.errors import Conflict, ValidationError
+from eventsys.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from eventsys.extensions import db
 from eventsys.i18n import local_datetime, localized
+from eventsys.registration.applicants import phone_key
 from eventsys.registration.models import MANUAL_CODE_ALPHABET, MANUAL_CODE_LENGTH, Registration
+from eventsys.registration.services import mask_phone
 from eventsys.schedule.models import ScheduleSession
 
 SCAN_TYPES = ("entry", "exit")
@@ -309,3 +317,575 @@ def record_checkin(
             raise Conflict(_("The scan collided with another one; scan again.")) from None
         return earlier.answer
     return answer
+
+
+# --- looking people up at the desk ---------------------------------------------------------
+
+
+def search_attendees(conference: Conference, q: str, limit: int = 20) -> list[dict]:
+    """People for a desk to check in without their code: by name, e-mail, the last digits of
+    their phone (at least 4) or their manual code. Phones masked."""
+    q = unicodedata.normalize("NFC", q if isinstance(q, str) else "").strip()[:100]
+    if not q:
+        return []
+    limit = max(1, min(int(limit), 100))
+    like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    searches = [
+        func.lower(Registration.name).like(like, escape="\\"),
+        Registration.email_key.like(like, escape="\\"),
+    ]
+    digits = phone_key(q)
+    if re.fullmatch(r"\d{4,15}", digits):
+        searches.append(Registration.phone_key.like(f"%{digits}"))
+    manual = normalize_manual_code(q)
+    if manual is not None:
+        searches.append(Registration.manual_code == manual)
+    people = list(
+        db.session.execute(
+            select(Registration)
+            .options(joinedload(Registration.category))
+            .where(Registration.conference_id == conference.id, or_(*searches))
+            .order_by(Registration.name, Registration.id)
+            .limit(limit)
+        ).scalars()
+    )
+    checked: dict[int, list[str]] = {}
+    if people:
+        for registration_id, list_code in db.session.execute(
+            select(CheckinState.registration_id, CheckinList.code)
+            .join(CheckinList, CheckinList.id == CheckinState.list_id)
+            .where(CheckinState.registration_id.in_([p.id for p in people]))
+        ):
+            checked.setdefault(registration_id, []).append(list_code)
+    return [
+        {
+            **registration_answer(person),
+            "email": person.email,
+            "phone": mask_phone(person.phone),
+            "manual_code": person.manual_code,
+            "checked_in_lists": sorted(checked.get(person.id, [])),
+        }
+        for person in people
+    ]
+
+
+# --- offline gates ---------------------------------------------------------------------------
+
+OFFLINE_STATUSES = ("confirmed", "pending", "waitlisted", "rejected", "cancelled")
+OFFLINE_FIELDS = (
+    "token_hash",
+    "manual_hash",
+    "name",
+    "organization",
+    "category",
+    "status",
+    "checked_in",
+)
+OFFLINE_HASH = (
+    "base64url(HMAC-SHA256(key, 't:' + token)[:12]) for the part of the QR code between "
+    "'/q/' and '.', base64url(HMAC-SHA256(key, 'm:' + MANUALCODE)[:12]) for a manual code"
+)
+
+
+def offline_hash(key: bytes, kind: str, value: str) -> str:
+    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def offline_list(conference: Conference, list_codes: list[str] | None = None) -> dict:
+    """What a gate downloads to decide on its own when the network drops.
+
+    Codes are not in it, only keyed hashes of them under a key made for this download, so
+    the file cannot be used to make tickets. Rows are arrays (see ``fields``): the category
+    and status are indexes into ``categories`` and ``statuses``, ``checked_in`` a bit mask
+    over ``lists`` (bit i: checked in on lists[i] when downloaded). 20,000 attendees come to
+    well under 1 MB gzip-compressed (docs/PERFORMANCE.md).
+    """
+    all_lists = list(
+        db.session.execute(
+            select(CheckinList)
+            .options(selectinload(CheckinList.categories))
+            .where(CheckinList.conference_id == conference.id)
+            .order_by(CheckinList.position, CheckinList.id)
+        ).scalars()
+    )
+    if list_codes:
+        by_code = {cl.code: cl for cl in all_lists}
+        unknown = [code for code in list_codes if code not in by_code]
+        if unknown:
+            raise ValidationError(
+                _("list: no check-in list with code %(code)s.", code=str(unknown[0])[:64]),
+                {"list": _("no such check-in list")},
+            )
+        lists = [by_code[code] for code in dict.fromkeys(list_codes)]
+    else:
+        lists = all_lists
+    bit = {cl.id: 1 << i for i, cl in enumerate(lists)}
+    categories = list(conference.categories)
+    category_index = {c.id: i for i, c in enumerate(categories)}
+    status_index = {s: i for i, s in enumerate(OFFLINE_STATUSES)}
+    masks: dict[int, int] = {}
+    if lists:
+        for registration_id, list_id in db.session.execute(
+            select(CheckinState.registration_id, CheckinState.list_id).where(
+                CheckinState.list_id.in_(list(bit))
+            )
+        ):
+            masks[registration_id] = masks.get(registration_id, 0) | bit[list_id]
+    key = secrets.token_bytes(16)
+    rows = db.session.execute(
+        select(
+            Registration.id,
+            Registration.checkin_token,
+            Registration.manual_code,
+            Registration.name,
+            Registration.organization,
+            Registration.category_id,
+            Registration.status,
+        )
+        .where(Registration.conference_id == conference.id)
+        .order_by(Registration.id)
+    ).all()
+    attendees = [
+        [
+            offline_hash(key, "t", token),
+            offline_hash(key, "m", manual),
+            name,
+            organization,
+            category_index.get(category_id, -1),
+            status_index.get(status, 0),
+            masks.get(registration_id, 0),
+        ]
+        for registration_id, token, manual, name, organization, category_id, status in rows
+    ]
+    tz = conference.tz
+    return {
+        "conference": conference.slug,
+        "generated_at": utcnow().isoformat(),
+        "key": base64.urlsafe_b64encode(key).decode(),
+        "hash": OFFLINE_HASH,
+        "lists": [
+            {
+                "code": cl.code,
+                "name": localized(cl, "name"),
+                "categories": [c.code for c in cl.categories],
+                "opens_at": _iso(cl.opens_at),
+                "closes_at": _iso(cl.closes_at),
+                "opens_at_local": local_datetime(cl.opens_at, tz) or None,
+                "closes_at_local": local_datetime(cl.closes_at, tz) or None,
+                "allow_reentry": cl.allow_reentry,
+            }
+            for cl in lists
+        ],
+        "categories": [{"code": c.code, "name": localized(c, "name")} for c in categories],
+        "statuses": list(OFFLINE_STATUSES),
+        "fields": list(OFFLINE_FIELDS),
+        "attendees": attendees,
+    }
+
+
+MAX_OFFLINE_BATCH = 1000
+
+
+def _parse_device_time(value, now: datetime) -> datetime | None:
+    """A device's ISO time (with its offset; a naive one is UTC); None when unusable. A time
+    in the future (a device clock ahead) counts as now."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return min(parsed.astimezone(UTC), now)
+
+
+def record_offline_batch(conference: Conference, scans, operator=None, token=None) -> dict:
+    """Scans a gate made while offline, uploaded together when it is back online.
+
+    Each is decided as if scanned online (``offline`` set, its device time kept), each in its
+    own savepoint so that a malformed one is answered on its own and the others are recorded.
+    A ``conflict`` is a scan the device admitted (``local_status`` "ok", the default) that the
+    server finds already admitted at another gate: the same person let in twice.
+    """
+    if not isinstance(scans, list):
+        raise ValidationError(_("Send the scans as a list."), {"scans": _("must be a list")})
+    if len(scans) > MAX_OFFLINE_BATCH:
+        raise ValidationError(
+            _("Send at most %(n)s scans at a time.", n=MAX_OFFLINE_BATCH),
+            {"scans": _("too many")},
+        )
+    now = utcnow()
+    results = []
+    conflicts = []
+    for index, scan in enumerate(scans):
+        if not isinstance(scan, dict):
+            results.append(
+                {"index": index, "error": "invalid", "errors": {"scan": _("must be an object")}}
+            )
+            continue
+        nonce = scan.get("nonce")
+        scanned_at = _parse_device_time(scan.get("scanned_at"), now)
+        try:
+            with db.session.begin_nested():
+                answer = record_checkin(
+                    conference,
+                    code=scan.get("code"),
+                    list_code=scan.get("list"),
+                    gate=scan.get("gate"),
+                    nonce=nonce,
+                    type=scan.get("type") or "entry",
+                    operator=operator,
+                    token=token,
+                    offline=True,
+                    scanned_at=scanned_at or now,
+                )
+        except DomainError as error:
+            results.append(
+                {"index": index, "nonce": nonce, "error": error.code, "errors": error.errors}
+            )
+            continue
+        results.append({"index": index, "nonce": nonce, **answer})
+        admitted_here = scan.get("local_status", "ok") == "ok"
+        gate = scan.get("gate", "").strip() if isinstance(scan.get("gate"), str) else ""
+        if (
+            admitted_here
+            and answer["status"] == "already_checked_in"
+            and answer.get("first_gate") != gate
+        ):
+            conflicts.append(
+                {
+                    "nonce": nonce,
+                    "registration": answer["registration"],
+                    "list": answer["list"],
+                    "gate": gate,
+                    "scanned_at": _iso(scanned_at or now),
+                    "first_gate": answer["first_gate"],
+                    "first_checked_in_at": answer["first_checked_in_at"],
+                }
+            )
+    return {
+        "recorded": sum(1 for r in results if "status" in r),
+        "results": results,
+        "conflicts": conflicts,
+    }
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def checkin_stats(conference: Conference) -> dict:
+    """The contract's stats (confirmed, checked in, per list and per gate), plus per category
+    and the arrivals per 10 minutes."""
+    confirmed = db.session.execute(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.conference_id == conference.id, Registration.status == "confirmed")
+    ).scalar_one()
+    checked_in = db.session.execute(
+        select(func.count(func.distinct(CheckinState.registration_id))).where(
+            CheckinState.conference_id == conference.id
+        )
+    ).scalar_one()
+    lists = {
+        code: {"name": name, "checked_in": 0, "inside": 0}
+        for code, name in db.session.execute(
+            select(CheckinList.code, CheckinList.name)
+            .where(CheckinList.conference_id == conference.id)
+            .order_by(CheckinList.position, CheckinList.id)
+        )
+    }
+    for code, total, inside in db.session.execute(
+        select(
+            CheckinList.code,
+            func.count(CheckinState.id),
+            func.count(CheckinState.id).filter(CheckinState.inside.is_(True)),
+        )
+        .join(CheckinList, CheckinList.id == CheckinState.list_id)
+        .where(CheckinState.conference_id == conference.id)
+        .group_by(CheckinList.code)
+    ):
+        lists[code].update(checked_in=total, inside=inside)
+    gates = dict(
+        db.session.execute(
+            select(Checkin.gate, func.count())
+            .where(Checkin.conference_id == conference.id, Checkin.type != "reversal")
+            .group_by(Checkin.gate)
+            .order_by(Checkin.gate)
+        ).all()
+    )
+    by_category = {
+        c.code: {"name": localized(c, "name"), "confirmed": 0, "checked_in": 0}
+        for c in conference.categories
+    }
+    codes = {c.id: c.code for c in conference.categories}
+    for category_id, n in db.session.execute(
+        select(Registration.category_id, func.count())
+        .where(Registration.conference_id == conference.id, Registration.status == "confirmed")
+        .group_by(Registration.category_id)
+    ):
+        by_category[codes[category_id]]["confirmed"] = n
+    for category_id, n in db.session.execute(
+        select(Registration.category_id, func.count(func.distinct(Registration.id)))
+        .join(CheckinState, CheckinState.registration_id == Registration.id)
+        .where(Registration.conference_id == conference.id)
+        .group_by(Registration.category_id)
+    ):
+        by_category[codes[category_id]]["checked_in"] = n
+    return {
+        "confirmed": confirmed,
+        "checked_in": checked_in,
+        "lists": lists,
+        "gates": gates,
+        "categories": by_category,
+        "arrivals": arrivals(conference),
+    }
+
+
+def arrivals(conference: Conference, minutes: int = 10) -> list[dict]:
+    """First check-ins per ``minutes`` (on any list), oldest first: [{"at": ISO, "count"}]."""
+    firsts = db.session.execute(
+        select(func.min(CheckinState.first_checked_in_at))
+        .where(CheckinState.conference_id == conference.id)
+        .group_by(CheckinState.registration_id)
+    ).scalars()
+    buckets: dict[datetime, int] = {}
+    for first in firsts:
+        first = first if first.tzinfo else first.replace(tzinfo=UTC)
+        start = first.replace(minute=first.minute - first.minute % minutes, second=0, microsecond=0)
+        buckets[start] = buckets.get(start, 0) + 1
+    return [{"at": at.isoformat(), "count": n} for at, n in sorted(buckets.items())]
+
+
+def scan_item(row: Checkin) -> dict:
+    """A scan as the scan log and the dashboard show it."""
+    registration = row.registration
+    return {
+        "id": row.id,
+        "recorded_at": _iso(row.recorded_at),
+        "scanned_at": _iso(row.scanned_at),
+        "list": row.checkin_list.code,
+        "gate": row.gate,
+        "type": row.type,
+        "status": row.status,
+        "offline": row.offline,
+        "registration_id": row.registration_id,
+        "name": registration.name if registration else None,
+        "organization": registration.organization if registration else None,
+        "category": registration.category.code if registration else None,
+        "category_name": localized(registration.category, "name") if registration else None,
+        "operator": (row.operator.name or row.operator.email) if row.operator else None,
+        "reverses_id": row.reverses_id,
+        "message": (row.answer or {}).get("message"),
+    }
+
+
+def _scan_query(conference: Conference):
+    return (
+        select(Checkin)
+        .options(
+            joinedload(Checkin.registration).joinedload(Registration.category),
+            joinedload(Checkin.checkin_list),
+            joinedload(Checkin.operator),
+        )
+        .where(Checkin.conference_id == conference.id)
+    )
+
+
+def recent_scans(conference: Conference, limit: int = 20) -> list[dict]:
+    """The latest scans, newest first, each with whether it was undone."""
+    limit = max(1, min(int(limit), 200))
+    rows = list(
+        db.session.execute(_scan_query(conference).order_by(Checkin.id.desc()).limit(limit))
+        .unique()
+        .scalars()
+    )
+    return _with_reversed(rows)
+
+
+def _with_reversed(rows: list[Checkin]) -> list[dict]:
+    ids = [row.id for row in rows]
+    undone = set()
+    if ids:
+        undone = set(
+            db.session.execute(
+                select(Checkin.reverses_id).where(Checkin.reverses_id.in_(ids))
+            ).scalars()
+        )
+    return [{**scan_item(row), "reversed": row.id in undone} for row in rows]
+
+
+def scan_log(
+    conference: Conference, page: int = 1, per_page: int = 100, status: str = "", q: str = ""
+) -> tuple[list[dict], int]:
+    """A page of the scan log (newest first) and the number of scans matching."""
+    conditions = []
+    if status:
+        conditions.append(Checkin.status == status)
+    q = (q or "").strip()[:100]
+    if q:
+        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(
+            or_(
+                func.lower(Checkin.gate).like(like + "%", escape="\\"),
+                Checkin.registration.has(
+                    func.lower(Registration.name).like(like + "%", escape="\\")
+                ),
+            )
+        )
+    total = db.session.execute(
+        select(func.count())
+        .select_from(Checkin)
+        .where(Checkin.conference_id == conference.id, *conditions)
+    ).scalar_one()
+    rows = list(
+        db.session.execute(
+            _scan_query(conference)
+            .where(*conditions)
+            .order_by(Checkin.id.desc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+        .unique()
+        .scalars()
+    )
+    return _with_reversed(rows), total
+
+
+def scan_log_table(conference: Conference) -> tuple[list[str], list[list]]:
+    """The whole scan log for a spreadsheet: headers and rows, oldest first."""
+    tz = conference.tz
+    headers = [
+        _("Scan"),
+        _("Recorded at"),
+        _("Scanned at"),
+        _("Check-in list"),
+        _("Gate"),
+        _("Type"),
+        _("Answer"),
+        _("Offline"),
+        _("Name"),
+        _("Organization"),
+        _("Category"),
+        _("Operator"),
+        _("Undoes scan"),
+    ]
+    rows = []
+    for row in db.session.execute(_scan_query(conference).order_by(Checkin.id)).unique().scalars():
+        item = scan_item(row)
+        rows.append(
+            [
+                item["id"],
+                local_datetime(row.recorded_at, tz, "%Y-%m-%d %H:%M:%S"),
+                local_datetime(row.scanned_at, tz, "%Y-%m-%d %H:%M:%S"),
+                item["list"],
+                item["gate"],
+                item["type"],
+                item["status"],
+                _("Yes") if row.offline else "",
+                item["name"] or "",
+                item["organization"] or "",
+                item["category_name"] or "",
+                item["operator"] or "",
+                item["reverses_id"] or "",
+            ]
+        )
+    return headers, rows
+
+
+# --- undo --------------------------------------------------------------------------------
+
+
+def undo_checkin(
+    conference: Conference, checkin_id: int, operator, role: str | None = None
+) -> dict:
+    """A supervisor (staff or organizer) reverses a mistaken admission: a ``reversal`` row
+    that points at it, and the person's state on that list as if it had never happened.
+    Nothing is erased; a scan is undone at most once (a unique constraint)."""
+    role = role if role is not None else role_for(operator, conference)
+    if not role_allows(role, "staff"):
+        raise Forbidden(_("Only staff and organizers may undo a check-in."))
+    original = db.session.execute(
+        select(Checkin).where(Checkin.conference_id == conference.id, Checkin.id == checkin_id)
+    ).scalar_one_or_none()
+    if original is None:
+        raise NotFound(_("No such scan."))
+    if original.type == "reversal" or original.status != "ok" or original.registration_id is None:
+        raise Conflict(_("Only an admission or an exit can be undone."))
+    registration = db.session.execute(
+        select(Registration).where(Registration.id == original.registration_id).with_for_update()
+    ).scalar_one()
+    now = utcnow()
+    reversal = Checkin(
+        conference_id=conference.id,
+        registration_id=registration.id,
+        list_id=original.list_id,
+        gate=original.gate,
+        type="reversal",
+        status="ok",
+        nonce=f"undo:{original.id}",
+        offline=False,
+        scanned_at=now,
+        recorded_at=now,
+        operator_user_id=operator.id if operator is not None else None,
+        reverses_id=original.id,
+        answer={"status": "ok", "reverses": original.id, "message": _("Check-in undone.")},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(reversal)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("This scan was already undone.")) from None
+    _rebuild_state(conference, original.list_id, registration.id)
+    return scan_item(reversal)
+
+
+def _rebuild_state(conference: Conference, list_id: int, registration_id: int) -> None:
+    """The person's state on a list, replayed from the admissions and exits not undone."""
+    reversed_ids = select(Checkin.reverses_id).where(
+        Checkin.reverses_id.is_not(None), Checkin.registration_id == registration_id
+    )
+    scans = db.session.execute(
+        select(Checkin)
+        .where(
+            Checkin.list_id == list_id,
+            Checkin.registration_id == registration_id,
+            Checkin.status == "ok",
+            Checkin.type.in_(SCAN_TYPES),
+            Checkin.id.not_in(reversed_ids),
+        )
+        .order_by(Checkin.id)
+    ).scalars()
+    state = db.session.execute(
+        select(CheckinState).where(
+            CheckinState.list_id == list_id, CheckinState.registration_id == registration_id
+        )
+    ).scalar_one_or_none()
+    first = None
+    inside = False
+    last = None
+    for scan in scans:
+        if scan.type == "entry":
+            first = first or scan
+            inside = True
+        elif first is not None:
+            inside = False
+        if first is not None:
+            last = scan
+    if first is None:
+        if state is not None:
+            db.session.delete(state)
+        db.session.flush()
+        return
+    if state is None:
+        state = CheckinState(
+            conference_id=conference.id, list_id=list_id, registration_id=registration_id
+        )
+        db.session.add(state)
+    state.first_checked_in_at = first.scanned_at
+    state.first_gate = first.gate
+    state.inside = inside
+    state.last_scan_at = last.scanned_at
+    db.session.flush()
