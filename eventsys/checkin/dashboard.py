@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 
 from eventsys.checkin import services
 from eventsys.checkin.models import CheckinList, CheckinState
-from eventsys.conferences.models import Category, Conference
+from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.extensions import db
 from eventsys.i18n import local_datetime, localized
@@ -19,34 +19,24 @@ from eventsys.registration.models import Registration
 SLOT = timedelta(minutes=10)
 CHART_SLOTS = 36  # six hours of 10-minute bars
 WALL_NAMES = 24
+RECENT_SCANS = 15
 
 
 def _slot_start(moment: datetime) -> datetime:
     return moment.replace(minute=moment.minute - moment.minute % 10, second=0, microsecond=0)
 
 
-def arrivals(conference: Conference, now: datetime | None = None) -> list[dict]:
-    """People arriving per 10 minutes (their first check-in on any list), the last six hours
-    up to now, in the conference's local time."""
-    now = now or utcnow()
+def arrivals_chart(conference: Conference, counts: list[dict], now: datetime) -> list[dict]:
+    """The service's arrivals per 10 minutes as the chart's bars: the last six hours up to
+    now, empty slots included, labelled in the conference's local time."""
     last = _slot_start(now)
     first = last - SLOT * (CHART_SLOTS - 1)
-    firsts = (
-        select(func.min(CheckinState.first_checked_in_at).label("at"))
-        .where(CheckinState.conference_id == conference.id)
-        .group_by(CheckinState.registration_id)
-        .subquery()
-    )
-    counts: dict[datetime, int] = defaultdict(int)
-    for (at,) in db.session.execute(select(firsts.c.at).where(firsts.c.at >= first)):
-        if at.tzinfo is None:  # SQLite hands back naive UTC through a subquery
-            at = at.replace(tzinfo=first.tzinfo)
-        counts[_slot_start(at)] += 1
+    by_start = {datetime.fromisoformat(slot["at"]): slot["count"] for slot in counts}
     tz = conference.tz
     return [
         {
             "start": local_datetime(first + SLOT * i, tz, "%H:%M"),
-            "count": counts.get(first + SLOT * i, 0),
+            "count": by_start.get(first + SLOT * i, 0),
         }
         for i in range(CHART_SLOTS)
     ]
@@ -88,42 +78,17 @@ def by_list_and_gate(conference: Conference) -> list[dict]:
     return out
 
 
-def no_shows(conference: Conference) -> list[dict]:
-    """Confirmed people not checked in on any list yet, per category."""
-    checked = select(CheckinState.registration_id).where(
-        CheckinState.conference_id == conference.id
-    )
-    confirmed = (
-        select(Registration.category_id, func.count())
-        .where(Registration.conference_id == conference.id, Registration.status == "confirmed")
-        .group_by(Registration.category_id)
-    )
-    missing = dict(
-        db.session.execute(
-            select(Registration.category_id, func.count())
-            .where(
-                Registration.conference_id == conference.id,
-                Registration.status == "confirmed",
-                Registration.id.not_in(checked),
-            )
-            .group_by(Registration.category_id)
-        ).all()
-    )
-    totals = dict(db.session.execute(confirmed).all())
-    categories = db.session.execute(
-        select(Category)
-        .where(Category.conference_id == conference.id)
-        .order_by(Category.position, Category.id)
-    ).scalars()
+def no_shows(stats: dict) -> list[dict]:
+    """Confirmed people not checked in on any list yet, per category (from the stats)."""
     return [
         {
-            "category": c.code,
-            "name": localized(c, "name"),
-            "confirmed": totals.get(c.id, 0),
-            "missing": missing.get(c.id, 0),
+            "category": code,
+            "name": c["name"],
+            "confirmed": c["confirmed"],
+            "missing": max(c["confirmed"] - c["checked_in"], 0),
         }
-        for c in categories
-        if totals.get(c.id, 0)
+        for code, c in stats["categories"].items()
+        if c["confirmed"]
     ]
 
 
@@ -174,33 +139,26 @@ def dashboard_data(conference: Conference) -> dict:
     """Everything the live dashboard shows (names, no phone numbers: the checkin role sees
     it too)."""
     now = utcnow()
-    lists = by_list_and_gate(conference)
+    stats = services.checkin_stats(conference)
+    tz = conference.tz
     return {
-        "checked_in": checked_in_count(conference),
-        "confirmed": confirmed_count(conference),
-        "lists": lists,
-        "arrivals": arrivals(conference, now),
-        "no_shows": no_shows(conference),
-        "recent": [_scan_line(conference, scan) for scan in _recent(conference)],
-        "updated": local_datetime(now, conference.tz, "%H:%M:%S"),
-    }
-
-
-def _recent(conference: Conference) -> list:
-    return services.recent_scans(conference, 15)
-
-
-def _scan_line(conference: Conference, scan) -> dict:
-    """A scan as one line of the latest scans (whatever shape the service gives)."""
-    if isinstance(scan, dict):
-        return scan
-    return {
-        "id": scan.id,
-        "time": local_datetime(scan.scanned_at, conference.tz, "%H:%M:%S"),
-        "status": scan.status,
-        "type": scan.type,
-        "gate": scan.gate,
-        "list": scan.checkin_list.code,
-        "name": scan.registration.name if scan.registration else "",
-        "offline": scan.offline,
+        "checked_in": stats["checked_in"],
+        "confirmed": stats["confirmed"],
+        "lists": by_list_and_gate(conference),
+        "arrivals": arrivals_chart(conference, stats["arrivals"], now),
+        "no_shows": no_shows(stats),
+        "recent": [
+            {
+                "time": local_datetime(datetime.fromisoformat(scan["scanned_at"]), tz, "%H:%M:%S"),
+                "name": scan["name"],
+                "status": scan["status"],
+                "type": scan["type"],
+                "list": scan["list"],
+                "gate": scan["gate"],
+                "offline": scan["offline"],
+                "reversed": scan["reversed"],
+            }
+            for scan in services.recent_scans(conference, RECENT_SCANS)
+        ],
+        "updated": local_datetime(now, tz, "%H:%M:%S"),
     }

@@ -140,9 +140,9 @@ def test_offline_scans_queue_survive_a_reload_and_upload_with_conflicts(
             assert db.session.execute(select(func.count()).select_from(Checkin)).scalar() == 0
 
         west_context.set_offline(False)
-        west.wait_for_function("document.body.dataset.queued === '0'")
+        west.wait_for_selector("body[data-queued='0']")
         east_context.set_offline(False)
-        east.wait_for_function("document.body.dataset.queued === '0'")
+        east.wait_for_selector("body[data-queued='0']")
         conflicts = east.locator("[data-conflicts]")
         conflicts.wait_for(state="visible")
         assert "王敏" in conflicts.inner_text()

@@ -4,7 +4,7 @@
 // IndexedDB until the network returns.
 
 import { cameraAvailable, startCamera } from "./camera.js";
-import { codeKey, decide, hashOf, prepare } from "./offline.js";
+import { decide, findPerson, prepare } from "./offline.js";
 import * as sound from "./sound.js";
 import * as store from "./store.js";
 
@@ -126,7 +126,7 @@ function showListStatus() {
     return;
   }
   els.listStatus.textContent = fill(S.list_age, {
-    count: offlineList.people.length,
+    count: offlineList.attendees.length,
     time: localTime(offlineList.generated_at),
   });
 }
@@ -175,26 +175,29 @@ function refuse(message) {
 
 // ---------- deciding a scan
 
-async function rememberSeen(answer) {
+// Whom this device let in (or out) on a list, for deciding offline later.
+async function rememberSeen(code, answer) {
   if (!offlineList || answer.status !== "ok") return;
-  const key = codeKey(answer.code);
-  const hash = answer.hash || (key && hashOf(offlineList, key));
-  if (!hash) return;
+  const found = findPerson(offlineList, code);
+  if (!found) return;
+  const key = `${answer.list} ${found.hash}`;
+  const before = await store.get("seen", key);
+  const now = new Date().toISOString();
   await store.put("seen", {
-    key: `${answer.list} ${hash}`,
-    at: new Date().toISOString(),
-    gate: currentGate(),
+    key,
+    at: now,
     inside: answer.type !== "exit",
+    first_at: (before && before.first_at) || answer.first_checked_in_at || now,
+    first_gate: (before && before.first_gate) || answer.first_gate || currentGate(),
   });
 }
 
 async function decideOffline(scan) {
-  const hashKey = codeKey(scan.code);
-  const hash = offlineList && hashKey ? hashOf(offlineList, hashKey) : null;
-  const seen = hash ? await store.get("seen", `${scan.list} ${hash}`) : null;
   if (!offlineList) {
     return { status: "invalid", registration: null, message: S.no_list, offline: true, list: scan.list, type: scan.type };
   }
+  const found = findPerson(offlineList, scan.code);
+  const seen = found ? await store.get("seen", `${scan.list} ${found.hash}`) : null;
   return decide(offlineList, scan.list, scan.code, scan.type, seen, S);
 }
 
@@ -221,7 +224,7 @@ async function handleCode(text) {
       if (response.status === 401) return refuse(S.signed_out);
       if (body && response.ok) {
         showAnswer(body);
-        rememberSeen({ ...body, code });
+        rememberSeen(code, body);
         return;
       }
       if (body) return refuse(body.message || S.error);
@@ -233,7 +236,7 @@ async function handleCode(text) {
     setOnline(false);
   }
   const answer = await decideOffline(scan);
-  if (answer.status === "ok") await rememberSeen({ ...answer, code });
+  await rememberSeen(code, answer);
   await store.put("queue", { ...scan, local_status: answer.status });
   showAnswer(answer);
   showQueue();
@@ -266,8 +269,8 @@ function showConflicts(conflicts) {
   if (!conflicts || !conflicts.length) return;
   for (const conflict of conflicts) {
     const item = document.createElement("li");
-    const name = (conflict.registration && conflict.registration.name) || conflict.name || "";
-    const gates = (conflict.gates || []).join(", ");
+    const name = (conflict.registration && conflict.registration.name) || "";
+    const gates = [conflict.first_gate, conflict.gate].filter(Boolean).join(", ");
     item.textContent = fill(S.conflict_line, { name, gates });
     els.conflictList.append(item);
   }
@@ -280,7 +283,7 @@ async function flushQueue() {
   if (!scans.length) return showQueue();
   uploading = true;
   try {
-    const batch = scans.slice(0, 200).map(({ local_status, ...scan }) => scan);
+    const batch = scans.slice(0, 200);
     const response = await postJSON(config.urls.upload, { scans: batch }, 20000);
     const body = await readJSON(response);
     if (response.ok && body) {
@@ -409,8 +412,23 @@ setInterval(() => {
 }, 10000);
 setInterval(refreshList, REFRESH_LIST_MS);
 
-if ("serviceWorker" in navigator && window.isSecureContext) {
-  navigator.serviceWorker.register(config.urls.worker).catch(() => {});
+// The service worker answers a reload without the network from its cache; the page fills the
+// cache itself now with the page and every file it loaded (the worker was not there yet when
+// they came).
+async function keepForOffline() {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext || !window.caches) return;
+  try {
+    await navigator.serviceWorker.register(config.urls.worker);
+    const files = performance
+      .getEntriesByType("resource")
+      .map((entry) => new URL(entry.name))
+      .filter((url) => url.origin === location.origin && url.pathname.startsWith("/static/"))
+      .map((url) => url.href);
+    const cache = await caches.open("eventsys-checkin-v1");
+    await cache.addAll([location.pathname, ...new Set(files)]);
+  } catch {
+    // no offline reload on this browser; scanning offline still works until a reload
+  }
 }
 
 showNet();
@@ -418,5 +436,6 @@ await showQueue();
 await loadStoredList();
 refreshList();
 flushQueue();
+keepForOffline();
 refocus();
 document.body.dataset.scannerReady = "yes";
