@@ -26,10 +26,10 @@ function svg(name, attributes) {
 }
 
 function drawChart(arrivals) {
-  const width = 720;
-  const height = 180;
-  const bottom = 20;
-  const top = 14;
+  const width = 360;
+  const height = 120;
+  const bottom = 14;
+  const top = 10;
   const max = Math.max(1, ...arrivals.map((a) => a.count));
   const step = width / arrivals.length;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
@@ -52,7 +52,7 @@ function drawChart(arrivals) {
       chart.append(value);
     }
     if (i % 6 === 0) {
-      const label = svg("text", { class: "axis", x: (i * step).toFixed(1), y: height - 5 });
+      const label = svg("text", { class: "axis", x: (i * step).toFixed(1), y: height - 3 });
       label.textContent = slot.start;
       chart.append(label);
     }
