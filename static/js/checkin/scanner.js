@@ -221,7 +221,8 @@ async function handleCode(text) {
     try {
       const response = await postJSON(config.urls.scan, scan);
       const body = await readJSON(response);
-      if (response.status === 401) return refuse(S.signed_out);
+      // 401: signed out; a 400 page: the session (and its CSRF token) is gone
+      if (response.status === 401 || (response.status === 400 && !body)) return refuse(S.signed_out);
       if (body && response.ok) {
         showAnswer(body);
         rememberSeen(code, body);
@@ -282,10 +283,12 @@ async function flushQueue() {
   const scans = await store.all("queue");
   if (!scans.length) return showQueue();
   uploading = true;
+  let signedOut = false;
   try {
     const batch = scans.slice(0, 200);
     const response = await postJSON(config.urls.upload, { scans: batch }, 20000);
     const body = await readJSON(response);
+    signedOut = response.status === 401 || (response.status === 400 && !body);
     if (response.ok && body) {
       await store.removeMany("queue", batch.map((scan) => scan.nonce));
       showConflicts(body.conflicts);
@@ -295,7 +298,8 @@ async function flushQueue() {
     setOnline(false);
   } finally {
     uploading = false;
-    showQueue();
+    await showQueue();
+    if (signedOut) els.queue.textContent += ` · ${S.signed_out}`;
   }
 }
 
