@@ -11,10 +11,13 @@ def init_app(app: Flask) -> None:
     from eventsys.checkin import jsonio, services
     from eventsys.checkin.forms import CheckinListForm, fill_list_form
     from eventsys.checkin.models import CheckinList
+    from eventsys.checkin.staff_views import bp as staff_bp
+    from eventsys.checkin.staff_views import dashboard_section
     from eventsys.checkin.views import bp, ticket_qr
     from eventsys.conferences import extend
 
     app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
     app.jinja_env.globals["ticket_qr"] = ticket_qr
     extend.add_part_kind(
         app,
@@ -24,7 +27,16 @@ def init_app(app: Flask) -> None:
             form=CheckinListForm,
             title=_l("Check-in lists"),
             one=_l("check-in list"),
-            fields=["code", "name", "name_en", "session"],
+            fields=[
+                "code",
+                "name",
+                "name_en",
+                "session",
+                "categories",
+                "opens_at",
+                "closes_at",
+                "allow_reentry",
+            ],
             order=40,
             prepare_values=services.list_values,
             prepare_form=fill_list_form,
@@ -39,6 +51,9 @@ def init_app(app: Flask) -> None:
         kind="checkin_lists",
         order=40,
     )
+    extend.add_nav(app, "checkin_staff.choose_gate", _l("Gate"), role="checkin", order=41)
+    extend.add_nav(app, "checkin_staff.scan_log", _l("Scan log"), role="staff", order=42)
+    extend.add_dashboard_section(app, dashboard_section, order=15)
     extend.add_json_section(app, jsonio.SECTION)
 
     from eventsys.checkin import desk_views
@@ -51,4 +66,3 @@ def init_app(app: Flask) -> None:
         (f"{desk}wall", _l("Check-in wall"), 7),
     ):
         extend.add_nav(app, endpoint, label, role="checkin", order=order)
-    extend.add_dashboard_section(app, desk_views.dashboard_card, order=5)

@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from eventsys.auth.services import role_allows
 from eventsys.checkin import dashboard, services
 from eventsys.checkin.models import CheckinList
+from eventsys.checkin.views import current_gate
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError, ValidationError
@@ -160,8 +161,11 @@ def _scanner_strings() -> dict:
 def scanner(conference: Conference):
     """The operator's page: camera, USB scanner, manual code, search, offline queue."""
     lists = _lists(conference)
+    chosen = current_gate(conference)
     config = {
         "conference": conference.slug,
+        # the list and gate the /q/ screen uses (kept in the session), the page's defaults
+        "chosen": {"list": chosen[0], "gate": chosen[1]} if chosen else None,
         "lists": [{"code": cl.code, "name": localized(cl, "name")} for cl in lists],
         "urls": {
             "scan": url_for(".scan", slug=conference.slug),
@@ -171,6 +175,7 @@ def scanner(conference: Conference):
             "wasm": url_for("static", filename="vendor/barcode-detector/zxing_reader.wasm"),
             "reader": url_for("static", filename="vendor/barcode-detector/ponyfill.js"),
             "worker": url_for(".service_worker", slug=conference.slug),
+            "gate": url_for("checkin_staff.choose_gate", slug=conference.slug),
         },
         "strings": _scanner_strings(),
         "locale": "en" if is_english() else "zh-CN",
@@ -285,10 +290,3 @@ def wall(conference: Conference):
 @desk_json("checkin")
 def wall_data(conference: Conference):
     return jsonify(dashboard.wall_data(conference))
-
-
-def dashboard_card(conference: Conference) -> str:
-    """The overview's card: how many are in, and the way to the scanner."""
-    return render_template(
-        "checkin/_dashboard.html", conference=conference, data=dashboard.wall_data(conference)
-    )

@@ -63,11 +63,35 @@ def find_session(conference: Conference, code: str | None) -> ScheduleSession | 
 
 
 def list_values(conference: Conference, values: dict) -> dict:
-    """A check-in list's form values as columns: the session's code becomes its id."""
+    """A check-in list's form values as columns: the session's code becomes its id, category
+    codes the categories, local times (naive, in the conference's zone) aware UTC times."""
     values = dict(values)
     if "session" in values:
         session = find_session(conference, values.pop("session"))
         values["session_id"] = session.id if session else None
+    if "categories" in values:
+        by_code = {c.code: c for c in conference.categories}
+        codes = values.pop("categories") or []
+        unknown = [code for code in codes if code not in by_code]
+        if unknown:
+            raise ValidationError(
+                _("categories: no category with code %(code)s.", code=unknown[0]),
+                {"categories": _("no such category")},
+            )
+        values["categories"] = [by_code[code] for code in dict.fromkeys(codes)]
+    tz = conference.tz
+    for name in ("opens_at", "closes_at"):
+        value = values.get(name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            values[name] = value.replace(tzinfo=tz).astimezone(UTC)
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if opens is not None and closes is not None and closes <= opens:
+        raise ValidationError(
+            _("The list must close after it opens."),
+            {"closes_at": _("must be after the opening time")},
+        )
+    if "allow_reentry" in values:
+        values["allow_reentry"] = bool(values["allow_reentry"])
     return values
 
 
@@ -678,6 +702,7 @@ def scan_item(row: Checkin) -> dict:
         "operator": (row.operator.name or row.operator.email) if row.operator else None,
         "reverses_id": row.reverses_id,
         "message": (row.answer or {}).get("message"),
+        "colour": answer_colour(row.status),
     }
 
 
@@ -889,3 +914,65 @@ def _rebuild_state(conference: Conference, list_id: int, registration_id: int) -
     state.inside = inside
     state.last_scan_at = last.scanned_at
     db.session.flush()
+
+
+# --- the operator's screen ------------------------------------------------------------------
+
+# How an answer looks: green admits, amber is a repeat, red turns away.
+COLOURS = {
+    "ok": "green",
+    "already_checked_in": "amber",
+    "not_confirmed": "red",
+    "cancelled": "red",
+    "not_allowed": "red",
+    "invalid": "red",
+}
+
+
+def answer_colour(status: str) -> str:
+    return COLOURS.get(status, "red")
+
+
+def conference_lists(conference: Conference) -> list[CheckinList]:
+    return list(
+        db.session.execute(
+            select(CheckinList)
+            .where(CheckinList.conference_id == conference.id)
+            .order_by(CheckinList.position, CheckinList.id)
+        ).scalars()
+    )
+
+
+def preview_checkin(
+    conference: Conference, registration: Registration, list_code: str | None
+) -> dict:
+    """What an entry scan of this registration would answer on the list now, without
+    recording anything: for the operator's screen before they press the button."""
+    checkin_list = None
+    if list_code:
+        checkin_list = db.session.execute(
+            select(CheckinList).where(
+                CheckinList.conference_id == conference.id, CheckinList.code == list_code
+            )
+        ).scalar_one_or_none()
+    state = None
+    if checkin_list is not None:
+        state = db.session.execute(
+            select(CheckinState).where(
+                CheckinState.list_id == checkin_list.id,
+                CheckinState.registration_id == registration.id,
+            )
+        ).scalar_one_or_none()
+        status, message = _decide(conference, checkin_list, registration, state, "entry", utcnow())
+    else:
+        # No list chosen yet: what the registration itself allows.
+        status, message = _decide(conference, CheckinList(), registration, None, "entry", utcnow())
+    return {
+        "status": status,
+        "message": message,
+        "colour": answer_colour(status),
+        "registration": registration_answer(registration),
+        "first_checked_in_at": _iso(state.first_checked_in_at) if state else None,
+        "first_gate": state.first_gate if state else None,
+        "list": checkin_list.code if checkin_list else None,
+    }

@@ -87,6 +87,10 @@ def test_usb_scanner_sees_green_then_amber(sqlite_app, live_server, page, people
     assert "answer-red" in answer(page, "invalid").get_attribute("class")
     assert not violations, violations
 
+    # the phone's own scanner opens /q/…: it checks in at the list and gate chosen here
+    page.goto(live_server.url + "/q/" + people["wang"].split("/q/")[1])
+    assert "东门1" in page.locator(".gate-line").inner_text()
+
 
 def test_search_finds_a_lost_code_and_checks_in(sqlite_app, live_server, page, people):
     sign_in(page, live_server.url)

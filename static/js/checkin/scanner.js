@@ -392,17 +392,32 @@ if (!cameraAvailable()) {
   els.cameraMessage.hidden = false;
 }
 
-els.gate.value = localStorage.getItem(STORAGE.gate) || "";
+// The list and gate are also kept in the session, so that a code opened by the phone's own
+// scanner (/q/…) checks in at the same place.
+async function shareGate() {
+  if (!online || !currentList() || !currentGate()) return;
+  const form = new URLSearchParams({ csrf_token: csrf, list_code: currentList(), gate: currentGate() });
+  try {
+    await fetch(config.urls.gate, { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
+  } catch {
+    // only a convenience for the /q/ screen
+  }
+}
+
+const chosen = config.chosen || {};
+els.gate.value = localStorage.getItem(STORAGE.gate) || chosen.gate || "";
+const savedList = localStorage.getItem(STORAGE.list) || chosen.list;
+if (savedList && [...els.list.options].some((o) => o.value === savedList)) els.list.value = savedList;
 els.gate.addEventListener("change", () => {
   localStorage.setItem(STORAGE.gate, currentGate());
   els.scanInput.focus();
+  shareGate();
 });
 els.type.addEventListener("change", () => els.scanInput.focus());
-const savedList = localStorage.getItem(STORAGE.list);
-if (savedList && [...els.list.options].some((o) => o.value === savedList)) els.list.value = savedList;
 els.list.addEventListener("change", async () => {
   localStorage.setItem(STORAGE.list, currentList());
   els.scanInput.focus();
+  shareGate();
   await loadStoredList();
   refreshList();
 });
@@ -441,5 +456,6 @@ await loadStoredList();
 refreshList();
 flushQueue();
 keepForOffline();
+if (currentGate() && (chosen.gate !== currentGate() || chosen.list !== currentList())) shareGate();
 refocus();
 document.body.dataset.scannerReady = "yes";

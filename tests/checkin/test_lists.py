@@ -1,0 +1,147 @@
+"""Check-in lists: the categories they admit, their time window and re-entry, in the
+conference JSON and on the organizer's form."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from eventsys.checkin.models import CheckinList
+from eventsys.extensions import db
+from tests.conftest import login, submit
+from tests.factories import CONTRACT_EXAMPLE, PASSWORD, conference_json, make_conference, make_user
+
+CATEGORIES = [
+    {
+        "code": "delegate",
+        "name": "正式代表",
+        "capacity": 300,
+        "requires_approval": False,
+        "invite_only": False,
+    },
+    {
+        "code": "guest",
+        "name": "特邀嘉宾",
+        "capacity": None,
+        "requires_approval": False,
+        "invite_only": False,
+    },
+]
+
+
+def write(tmp_path, data):
+    path = tmp_path / "conf.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_lists_round_trip_with_their_rules(ctx, runner, tmp_path):
+    data = conference_json(categories=CATEGORIES)
+    data["checkin_lists"].append(
+        {
+            "code": "dinner",
+            "name": "欢迎晚宴",
+            "session": None,
+            "name_en": "Welcome dinner",
+            "categories": ["guest"],
+            "opens_at": "2026-12-18T18:00",
+            "closes_at": "2026-12-18T21:30",
+            "allow_reentry": True,
+        }
+    )
+    result = runner.invoke(args=["load-conference", write(tmp_path, data)])
+    assert result.exit_code == 0, result.output
+    dinner = db.session.execute(
+        select(CheckinList).where(CheckinList.code == "dinner")
+    ).scalar_one()
+    assert [c.code for c in dinner.categories] == ["guest"]
+    assert dinner.opens_at == datetime(2026, 12, 18, 10, 0, tzinfo=UTC)  # Asia/Shanghai
+    assert dinner.allow_reentry is True
+    exported = json.loads(runner.invoke(args=["export-conference", "cy-2026"]).output)
+    assert exported == data
+
+
+def test_the_contract_example_still_round_trips_exactly(ctx, runner, tmp_path):
+    assert runner.invoke(args=["load-conference", write(tmp_path, CONTRACT_EXAMPLE)]).exit_code == 0
+    exported = json.loads(runner.invoke(args=["export-conference", "cy-2026"]).output)
+    assert exported == CONTRACT_EXAMPLE
+    assert "categories" not in exported["checkin_lists"][0]
+
+
+def test_bad_list_rules_are_named(ctx, runner, tmp_path):
+    data = conference_json()
+    data["checkin_lists"] = [
+        {"code": "a", "name": "甲", "session": None, "categories": ["nobody"]},
+        {
+            "code": "b",
+            "name": "乙",
+            "session": None,
+            "opens_at": "2026-12-18T18:00",
+            "closes_at": "2026-12-18T17:00",
+        },
+        {
+            "code": "c",
+            "name": "丙",
+            "session": None,
+            "allow_reentry": "yes",
+            "categories": "delegate",
+        },
+        {"code": "d", "name": "丁", "session": None, "opens_at": "tomorrow"},
+    ]
+    result = runner.invoke(args=["load-conference", write(tmp_path, data)])
+    assert result.exit_code != 0
+    for path in (
+        "checkin_lists[0].categories",
+        "checkin_lists[1].closes_at",
+        "checkin_lists[2].allow_reentry",
+        "checkin_lists[2].categories",
+        "checkin_lists[3].opens_at",
+    ):
+        assert path in result.output, path
+    assert db.session.execute(select(CheckinList)).first() is None
+
+
+def test_organizer_sets_a_lists_rules_on_the_form(ctx, client):
+    conference = make_conference(categories=CATEGORIES)
+    make_user("org@example.com", "organizer", conference)
+    login(client, "org@example.com", PASSWORD)
+    page = "/manage/cy-2026/checkin_lists/"
+    response = submit(
+        client,
+        page,
+        {
+            "code": "vip",
+            "name": "贵宾通道",
+            "session": "",
+            "categories": ["guest"],
+            "opens_at": "2026-12-18T08:00",
+            "closes_at": "2026-12-18T12:00",
+            "allow_reentry": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    vip = db.session.execute(select(CheckinList).where(CheckinList.code == "vip")).scalar_one()
+    assert [c.code for c in vip.categories] == ["guest"]
+    assert vip.opens_at == datetime(2026, 12, 18, 0, 0, tzinfo=UTC)
+    assert vip.closes_at == datetime(2026, 12, 18, 4, 0, tzinfo=UTC)
+    assert vip.allow_reentry
+    listing = client.get(page).get_data(as_text=True)
+    assert "特邀嘉宾" in listing and "2026-12-18 08:00" in listing
+    edit = client.get(f"/manage/cy-2026/checkin_lists/{vip.id}/edit").get_data(as_text=True)
+    assert 'value="2026-12-18T08:00"' in edit
+    # Closing before it opens is refused next to the field.
+    response = submit(
+        client,
+        page,
+        {
+            "code": "bad",
+            "name": "错",
+            "session": "",
+            "opens_at": "2026-12-18T08:00",
+            "closes_at": "2026-12-18T07:00",
+        },
+    )
+    assert response.status_code == 422
+    assert db.session.execute(select(CheckinList).where(CheckinList.code == "bad")).first() is None
