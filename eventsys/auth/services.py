@@ -10,6 +10,7 @@ from typing import Protocol
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, Membership, User
@@ -198,7 +199,9 @@ def resolve_api_token(token: str) -> ApiToken | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query: every check-in scan comes through here
+        .where(ApiToken.token_hash == _hash_token(token))
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None

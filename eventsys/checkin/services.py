@@ -19,7 +19,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -133,11 +133,17 @@ def find_list(conference: Conference, list_code) -> CheckinList:
     """The conference's check-in list with this code; a ValidationError naming ``list``."""
     if not isinstance(list_code, str) or not list_code.strip():
         raise ValidationError(_("Choose a check-in list."), {"list": _("required")}, code="invalid")
-    found = db.session.execute(
-        select(CheckinList).where(
-            CheckinList.conference_id == conference.id, CheckinList.code == list_code.strip()
+    found = (
+        db.session.execute(
+            select(CheckinList)
+            .options(joinedload(CheckinList.categories))
+            .where(
+                CheckinList.conference_id == conference.id, CheckinList.code == list_code.strip()
+            )
         )
-    ).scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     if found is None:
         raise ValidationError(
             _("list: no check-in list with code %(code)s.", code=list_code[:64]),
@@ -268,78 +274,93 @@ def record_checkin(
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
     checkin_list = find_list(conference, list_code)
+    now = utcnow()
+    when = scanned_at if scanned_at is not None else now
+    registration = state = None
+    condition = _registration_condition(conference, code)
+    if condition is not None:
+        # The row lock: concurrent scans of this person wait here for each other. The
+        # category and the person's state on this list come in the same statement.
+        found = db.session.execute(
+            select(Registration, CheckinState)
+            .options(joinedload(Registration.category, innerjoin=True))
+            .outerjoin(
+                CheckinState,
+                (CheckinState.registration_id == Registration.id)
+                & (CheckinState.list_id == checkin_list.id),
+            )
+            .where(*condition)
+            .with_for_update(of=Registration)
+        ).first()
+        if found is not None:
+            registration, state = found
+    # A repeated nonce: the first answer. Asked after the lock, so a retry sent while the
+    # first attempt was still deciding sees it (the rows of a code that is no code are not
+    # locked: the unique constraint decides for them, below).
     earlier = _by_nonce(conference, nonce)
     if earlier is not None:
         return earlier.answer
-    now = utcnow()
-    when = scanned_at if scanned_at is not None else now
-    registration = None
-    condition = _registration_condition(conference, code)
-    if condition is not None:
-        # The row lock: concurrent scans of this person wait here for each other.
-        registration = db.session.execute(
-            select(Registration).where(*condition).with_for_update()
-        ).scalar_one_or_none()
-    state = None
-    if registration is not None:
-        state = db.session.execute(
-            select(CheckinState).where(
-                CheckinState.list_id == checkin_list.id,
-                CheckinState.registration_id == registration.id,
-            )
-        ).scalar_one_or_none()
     status, message = _decide(conference, checkin_list, registration, state, type, when)
-    new_state = None
-    if status == "ok":
-        if state is None:
-            state = new_state = CheckinState(
-                conference_id=conference.id,
-                list_id=checkin_list.id,
-                registration_id=registration.id,
-                first_checked_in_at=when,
-                first_gate=gate,
-                inside=True,
-                last_scan_at=when,
-            )
-        else:
-            state.inside = type == "entry"
-            state.last_scan_at = when
+    first_at, first_gate = (state.first_checked_in_at, state.first_gate) if state else (None, None)
+    if status == "ok" and state is None:
+        first_at, first_gate = when, gate
     answer = {
         "status": status,
         "registration": registration_answer(registration),
-        "first_checked_in_at": _iso(state.first_checked_in_at) if state else None,
-        "first_gate": state.first_gate if state else None,
+        "first_checked_in_at": _iso(first_at),
+        "first_gate": first_gate,
         "message": message,
         "list": checkin_list.code,
         "type": type,
     }
-    row = Checkin(
-        conference_id=conference.id,
-        registration_id=registration.id if registration else None,
-        list_id=checkin_list.id,
-        gate=gate,
-        type=type,
-        status=status,
-        nonce=nonce,
-        offline=offline,
-        scanned_at=when,
-        recorded_at=now,
-        operator_user_id=operator.id if operator is not None else None,
-        api_token_id=token.id if token is not None else None,
-        answer=answer,
-    )
-    try:
-        with db.session.begin_nested():
-            if new_state is not None:
-                db.session.add(new_state)
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        # The same nonce, sent twice at once: the other request recorded it first.
-        earlier = _by_nonce(conference, nonce)
-        if earlier is None:
-            raise Conflict(_("The scan collided with another one; scan again.")) from None
-        return earlier.answer
+    row = {
+        "conference_id": conference.id,
+        "registration_id": registration.id if registration else None,
+        "list_id": checkin_list.id,
+        "gate": gate,
+        "type": type,
+        "status": status,
+        "nonce": nonce,
+        "offline": offline,
+        "scanned_at": when,
+        "recorded_at": now,
+        "operator_user_id": operator.id if operator is not None else None,
+        "api_token_id": token.id if token is not None else None,
+        "answer": answer,
+    }
+    if registration is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(Checkin).values(**row))
+        except IntegrityError:
+            # The same nonce, sent twice at once: the other request recorded it first.
+            earlier = _by_nonce(conference, nonce)
+            if earlier is None:
+                raise Conflict(_("The scan collided with another one; scan again.")) from None
+            return earlier.answer
+        return answer
+    db.session.execute(insert(Checkin).values(**row))
+    if status == "ok":
+        if state is None:
+            db.session.execute(
+                insert(CheckinState).values(
+                    conference_id=conference.id,
+                    list_id=checkin_list.id,
+                    registration_id=registration.id,
+                    first_checked_in_at=when,
+                    first_gate=gate,
+                    inside=True,
+                    last_scan_at=when,
+                )
+            )
+        else:
+            db.session.execute(
+                update(CheckinState)
+                .where(CheckinState.id == state.id)
+                .values(inside=type == "entry", last_scan_at=when)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.expire(state)
     return answer
 
 

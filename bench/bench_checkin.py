@@ -1,0 +1,430 @@
+"""Check-in throughput: distinct valid codes, 32 concurrent scanners, gunicorn on PostgreSQL,
+against a bare Flask JSON endpoint served the same way in the same run; and the size of the
+offline code list for 20,000 attendees.
+
+    python bench/bench_checkin.py                      # defaults below
+    python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 4
+
+What it does:
+
+1. creates a fresh PostgreSQL database (``--database``, dropped at the end; its name must
+   contain ``bench``), migrates it, loads a conference with a check-in list ``main`` and
+   imports ``--people`` (20,000) generated attendees, all confirmed;
+2. measures the offline list a gate downloads (``GET .../checkins/offline``) for them:
+   bytes as JSON and gzip-compressed (level 6, as a web server sends it);
+3. starts ``gunicorn app:app`` and ``gunicorn bench.bare_app:app`` with the same options
+   (``-k gthread``, ``--workers`` x ``--threads``), and in each of ``--rounds`` rounds loads
+   first the bare endpoint, then the check-in endpoint, for ``--duration`` seconds each, with
+   **wrk** (``apt-get install wrk``): ``--connections`` (32) concurrent connections, each
+   request a ``POST`` with a JSON body; for check-in, a code nobody has scanned yet and a
+   fresh nonce (bench/checkin.lua hands each wrk thread its own share of the codes);
+4. prints requests/second, p50 / p99 latency (wrk --latency), the ratio check-in / bare, and
+   the answers the database recorded (every scan should be ``ok``).
+
+Not a test: it takes a minute, loads the machine and prints figures (docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_import  # noqa: E402  (data and database helpers)
+
+SLUG = bench_import.CONFERENCE["slug"]
+SECRET = "bench-checkin-secret-key-0123456789"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/eventsys_bench_checkin"
+
+LUA = r"""
+-- bench/bench_checkin.py writes this script: each wrk thread posts codes from its own share
+-- of the file (so no code is scanned twice) with a fresh nonce each time.
+local codes = {}
+for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
+local threads = tonumber(os.getenv("BENCH_THREADS"))
+local run = os.getenv("BENCH_RUN")
+local headers = {["Content-Type"] = "application/json",
+  ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")}
+local counter = 0
+thread_number = 0  -- global: setup() sets it in each thread's own Lua state
+
+function setup(thread)
+  thread:set("thread_number", counter)
+  counter = counter + 1
+end
+
+local i = 0
+function request()
+  local index = (i * threads + thread_number) % #codes + 1
+  i = i + 1
+  local body = '{"code":"' .. codes[index] .. '","list":"main","gate":"wrk-' ..
+    thread_number .. '","nonce":"' .. run .. '-' .. thread_number .. '-' .. i ..
+    '","type":"entry"}'
+  return wrk.format("POST", nil, headers, body)
+end
+"""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=20000)
+    parser.add_argument("--connections", type=int, default=32, help="concurrent scanners")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("EVENTSYS_BENCH_CHECKIN_URL", DEFAULT_PG)
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """``gunicorn <target>`` with the options both endpoints share."""
+
+    def __init__(self, target: str, args, env: dict, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self.log = open(log, "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "2048",
+                "--timeout",
+                "60",
+                target,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(self.url + path, timeout=2).read()
+                return
+            except OSError as error:
+                if getattr(error, "code", None):  # an HTTP answer: a worker is up
+                    return
+                time.sleep(0.1)
+        raise SystemExit(f"gunicorn did not answer:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wrk(url: str, script: Path, env: dict, args) -> dict:
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(args.wrk_threads),
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=args.duration + 60,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    out = done.stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "requests": requests,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def prepare(url: str, people: int, workdir: Path) -> tuple[str, list[str], dict]:
+    """The database, the attendees, a check-in token; the codes; the offline list's size."""
+    from sqlalchemy import select
+
+    from eventsys import create_app
+    from eventsys.auth import services as auth_services
+    from eventsys.checkin.codes import checkin_code
+    from eventsys.checkin.services import offline_list
+    from eventsys.extensions import db
+    from eventsys.registration.imports import import_rows, read_rows
+    from eventsys.registration.models import Registration
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": SECRET,
+            "MAIL_OUTBOX": str(workdir / "outbox"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    bench_import.migrate_schema(app)
+    with app.app_context():
+        conference = bench_import.load_bench_conference()
+        started = time.perf_counter()
+        path = bench_import.write_csv(workdir / "people.csv", bench_import.generate_rows(people))
+        headers, rows = read_rows(path)
+        import_rows(conference, headers, rows, source_name=path.name)
+        db.session.commit()
+        print(f"{people} attendees imported in {time.perf_counter() - started:.1f} s")
+        user = auth_services.create_user("gate@bench.example.com", "bench-gate-password")
+        auth_services.set_membership(conference, user, "checkin")
+        _row, token = auth_services.create_api_token(user, conference, "checkin")
+        db.session.commit()
+        tokens = (
+            db.session.execute(
+                select(Registration.checkin_token)
+                .where(
+                    Registration.conference_id == conference.id, Registration.status == "confirmed"
+                )
+                .order_by(Registration.id)
+            )
+            .scalars()
+            .all()
+        )
+        with app.test_request_context():
+            codes = [checkin_code(t).rsplit("/", 1)[1] for t in tokens]
+        started = time.perf_counter()
+        data = offline_list(conference, ["main"])
+        built = time.perf_counter() - started
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        size = {
+            "attendees": len(data["attendees"]),
+            "json": len(raw),
+            "gzip": len(gzip.compress(raw, 6)),
+            "seconds": built,
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return token, codes, size
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(server: Gunicorn, url: str | None = None) -> float:
+    """CPU seconds used so far by the server's master and workers and, with ``url``, by the
+    PostgreSQL backends connected to that database (Linux /proc)."""
+    pids = [server.process.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == server.process.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    total = sum(_process_cpu(pid) for pid in pids)
+    if url:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            backends = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchall()
+        total += sum(_process_cpu(pid) for (pid,) in backends)
+    return total
+
+
+def recorded(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return dict(
+            conn.execute("SELECT status, count(*) FROM checkins GROUP BY status").fetchall()
+        )
+
+
+def machine() -> str:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"load average {' '.join(load)}"
+    )
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    url = args.database_url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    bench_import.recreate_postgres(url)  # refuses names without "bench" (see postgres_url)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
+    servers = []
+    try:
+        print(f"machine      {machine()}")
+        token, codes, size = prepare(url, args.people, workdir)
+        print(
+            f"offline list {size['attendees']} attendees: {size['json'] / 1e6:.2f} MB JSON, "
+            f"{size['gzip'] / 1e6:.3f} MB gzip-compressed (built in {size['seconds']:.2f} s)"
+        )
+        (workdir / "codes.txt").write_text("\n".join(codes) + "\n")
+        script = workdir / "checkin.lua"
+        script.write_text(LUA)
+        env = {
+            **os.environ,
+            "EVENTSYS_DATABASE_URL": url,
+            "EVENTSYS_SECRET_KEY": SECRET,
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("EVENTSYS_REDIS_URL", None)
+        checkin = Gunicorn("app:app", args, env, workdir / "app.log")
+        bare = Gunicorn("bench.bare_app:app", args, env, workdir / "bare.log")
+        servers = [checkin, bare]
+        checkin.wait(f"/api/v1/conferences/{SLUG}")
+        bare.wait("/ready")
+        print(
+            f"setup        gunicorn {args.workers} workers x {args.threads} threads (gthread) "
+            f"for both; wrk {args.wrk_threads} threads, {args.connections} connections, "
+            f"{args.duration} s per measurement; {len(codes)} distinct codes"
+        )
+        wrk_env = {
+            **os.environ,
+            "BENCH_CODES": str(workdir / "codes.txt"),
+            "BENCH_THREADS": str(args.wrk_threads),
+            "BENCH_TOKEN": token,
+        }
+        # Warm both up (imports, connection pools) on codes the measurement does not use.
+        short = argparse.Namespace(**{**vars(args), "duration": 2})
+        wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "warm"}, short)
+        sent = 0
+        results = []
+        offset = scanned_before = 0
+        for round_number in range(1, args.rounds + 1):
+            cpu_before = cpu_of(bare)
+            bare_result = wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "bare"}, args)
+            bare_result["cpu_ms"] = (cpu_of(bare) - cpu_before) / bare_result["requests"] * 1000
+            # Each round takes codes nobody has scanned: the file is rotated past every code
+            # the rounds before could have reached (each wrk thread walks its own stride).
+            rotated = codes[offset:] + codes[:offset]
+            (workdir / "codes.txt").write_text("\n".join(rotated) + "\n")
+            cpu_before = cpu_of(checkin, url)
+            checkin_result = wrk(
+                f"{checkin.url}/api/v1/conferences/{SLUG}/checkins",
+                script,
+                {**wrk_env, "BENCH_RUN": f"r{round_number}"},
+                args,
+            )
+            checkin_result["cpu_ms"] = (
+                (cpu_of(checkin, url) - cpu_before) / checkin_result["requests"] * 1000
+            )
+            sent += checkin_result["requests"]
+            so_far = sum(recorded(url).values())
+            offset += (so_far - scanned_before) * args.wrk_threads + args.connections
+            scanned_before = so_far
+            ratio = checkin_result["rps"] / bare_result["rps"]
+            results.append((bare_result, checkin_result, ratio))
+            for name, result in (("bare Flask", bare_result), ("check-in", checkin_result)):
+                print(
+                    f"round {round_number}  {name:<10} {result['rps']:8.0f} req/s  "
+                    f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                    f"CPU {result['cpu_ms']:.2f} ms/request  "
+                    f"({result['requests']} requests, non-2xx {result['non_2xx']}"
+                    + (
+                        f", socket errors {result['socket_errors']}"
+                        if result["socket_errors"]
+                        else ""
+                    )
+                    + ")"
+                )
+            print(f"round {round_number}  check-in / bare = {ratio:.0%}")
+        answers = recorded(url)
+        print(f"recorded     {answers} (scans sent {sent}; codes {len(codes)})")
+        if sent > len(codes):
+            print("note         more scans than codes: some codes were scanned twice")
+        best = max(results, key=lambda r: r[2])
+        print(
+            f"summary      check-in {best[1]['rps']:.0f} req/s vs bare {best[0]['rps']:.0f} "
+            f"req/s = {best[2]:.0%} (best round); check-in p99 "
+            f"{min(r[1]['p99'] for r in results):.1f}-{max(r[1]['p99'] for r in results):.1f} ms; "
+            f"offline list {size['gzip'] / 1e6:.3f} MB gzip for {size['attendees']} attendees"
+        )
+        print(f"machine now  {machine()}")
+        return 0
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        if not args.keep:
+            bench_import.drop_postgres(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
