@@ -108,3 +108,24 @@ def test_overview_and_navigation_lead_to_the_scanner(desk, client):
     html = client.get("/manage/cy-2026/").get_data(as_text=True)
     assert 'href="/manage/cy-2026/checkin/"' in html
     assert 'href="/manage/cy-2026/checkin/wall"' in html
+
+
+def test_offline_list_comes_compressed_and_search_masks_phones(desk, client):
+    import gzip
+    import json
+
+    response = client.get(SCANNER + "offline.json?lists=main", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    text = gzip.decompress(response.get_data()).decode()
+    data = json.loads(text)
+    assert [row[2] for row in data["attendees"]] == ["王敏"]
+    assert [cl["code"] for cl in data["lists"]] == ["main"]
+    token = desk["code"].split("/q/")[1].split(".")[0]
+    assert token not in text and desk["manual"] not in text  # hashes only
+    unknown = client.get(SCANNER + "offline.json?lists=nope")
+    assert unknown.status_code == 422 and unknown.is_json
+
+    found = client.get(SCANNER + "search?q=王敏").json["items"]
+    assert [p["name"] for p in found] == ["王敏"]
+    assert "*" in found[0]["phone"]
