@@ -80,7 +80,9 @@ function render(data) {
       const answer = scan.type === "entry" ? "" : labels[scan.type] || scan.type;
       const status = labels[scan.status] || scan.status;
       const colour = scan.status === "ok" ? "status-ok" : scan.status === "already_checked_in" ? "status-amber" : "status-red";
-      const text = [status, answer, scan.offline ? labels.offline : ""].filter(Boolean).join(" · ");
+      const text = [status, answer, scan.offline ? labels.offline : "", scan.reversed ? labels.reversal : ""]
+        .filter(Boolean)
+        .join(" · ");
       return row(cell(scan.time), cell(scan.name || "—"), cell(text, colour), cell(scan.list), cell(scan.gate));
     }),
   );
