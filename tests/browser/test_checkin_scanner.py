@@ -60,6 +60,7 @@ def answer(page, status: str):
 def test_usb_scanner_sees_green_then_amber(sqlite_app, live_server, page, people):
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content" in m.text else None)
+    page.on("pageerror", lambda error: violations.append(str(error)))
     sign_in(page, live_server.url)
     open_scanner(page, live_server.url, "东门1")
     assert page.evaluate("document.activeElement.id") == "scan-input"
@@ -191,6 +192,8 @@ def test_desk_pages_fit_a_phone(sqlite_app, live_server, browser, people, tmp_pa
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         sign_in(page, live_server.url)
         if language == "en":
@@ -209,6 +212,10 @@ def test_desk_pages_fit_a_phone(sqlite_app, live_server, browser, people, tmp_pa
             assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
             shot = tmp_path / f"{name.strip('./') or 'overview'}-{language}.png"
             page.screenshot(path=str(shot), full_page=True)
+        page.goto(live_server.url + SCANNER + "dashboard")
+        page.wait_for_timeout(5500)  # one refresh from the JSON endpoint
+        assert page.locator("[data-chart] rect").count() == 36
+        assert not errors, errors
     finally:
         context.close()
 
