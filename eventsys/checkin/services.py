@@ -279,24 +279,26 @@ def record_checkin(
     registration = state = None
     condition = _registration_condition(conference, code)
     if condition is not None:
-        # The row lock: concurrent scans of this person wait here for each other. The
-        # category and the person's state on this list come in the same statement.
-        found = db.session.execute(
-            select(Registration, CheckinState)
+        # The row lock: concurrent scans of this person wait here for each other.
+        registration = db.session.execute(
+            select(Registration)
             .options(joinedload(Registration.category, innerjoin=True))
-            .outerjoin(
-                CheckinState,
-                (CheckinState.registration_id == Registration.id)
-                & (CheckinState.list_id == checkin_list.id),
-            )
             .where(*condition)
             .with_for_update(of=Registration)
-        ).first()
-        if found is not None:
-            registration, state = found
-    # A repeated nonce: the first answer. Asked after the lock, so a retry sent while the
-    # first attempt was still deciding sees it (the rows of a code that is no code are not
-    # locked: the unique constraint decides for them, below).
+        ).scalar_one_or_none()
+    if registration is not None:
+        # Read after the lock, in its own statement: a row joined to the locked one would
+        # come from the snapshot taken before the wait (PostgreSQL re-reads only the locked
+        # row), and miss the state the scan we waited for has just written.
+        state = db.session.execute(
+            select(CheckinState).where(
+                CheckinState.list_id == checkin_list.id,
+                CheckinState.registration_id == registration.id,
+            )
+        ).scalar_one_or_none()
+    # A repeated nonce: the first answer. Asked after the lock, so that a retry sent while
+    # the first attempt was still deciding sees it (a code that is no code locks nothing:
+    # the unique constraint decides for those, below).
     earlier = _by_nonce(conference, nonce)
     if earlier is not None:
         return earlier.answer
