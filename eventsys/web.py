@@ -15,7 +15,14 @@ from eventsys.text import first_invalid_text, loads_json, storable_problem
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and any page's script that sends or asks for JSON, gets its errors as JSON."""
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 ERROR_CODES = {

@@ -1,4 +1,6 @@
-"""Check-in: the signed codes in attendees' QR codes, check-in lists, the scan page."""
+"""Check-in: the signed codes in attendees' QR codes, check-in lists with their rules, the
+decision on each scan (services.py), the operator's /q/ screen, the scanner page with its
+offline mode, the live dashboard and wall (desk_views.py), the scan log (staff_views.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """The scan page, the check-in lists as a part of the conference, their JSON section."""
+    """Pages, links and overview card, check-in lists as a part of the conference with their
+    JSON section, and what check-in hears from set-up."""
     from eventsys import signals
-    from eventsys.checkin import jsonio, services
+    from eventsys.checkin import desk_views, jsonio, services
     from eventsys.checkin.forms import CheckinListForm, fill_list_form
     from eventsys.checkin.models import CheckinList
     from eventsys.checkin.staff_views import bp as staff_bp
@@ -52,10 +55,19 @@ def init_app(app: Flask) -> None:
         kind="checkin_lists",
         order=40,
     )
-    extend.add_nav(app, "checkin_staff.choose_gate", _l("Gate"), role="checkin", order=41)
+    extend.add_nav(app, "checkin_staff.choose_gate", _l("Gate"), role="checkin", order=8)
     extend.add_nav(app, "checkin_staff.scan_log", _l("Scan log"), role="staff", order=42)
     extend.add_dashboard_section(app, dashboard_section, order=15)
     extend.add_json_section(app, jsonio.SECTION)
 
     signals.part_deleting.connect(services.list_in_use, sender="checkin_lists")
     signals.part_deleting.connect(services.category_on_a_list, sender="categories")
+
+    app.register_blueprint(desk_views.bp)
+    desk = "checkin_desk."
+    for endpoint, label, order in (
+        (f"{desk}scanner", _l("Scanner"), 5),
+        (f"{desk}live", _l("Check-in dashboard"), 6),
+        (f"{desk}wall", _l("Check-in wall"), 7),
+    ):
+        extend.add_nav(app, endpoint, label, role="checkin", order=order)
