@@ -96,21 +96,8 @@ def undo(conference: Conference, checkin_id: int):
 
 def _export(conference: Conference, extension: str) -> Response:
     headers, rows = services.scan_log_table(conference)
-    stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
-    filename = f"{conference.slug}-checkins-{stamp}.{extension}"
-    if extension == "csv":
-        body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(headers, rows, title=_("Check-ins"))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f"attachment; filename={filename}",
-            "Cache-Control": "no-store",
-        },
-    )
+    filename = exports.export_filename(conference, extension, what="checkins")
+    return exports.spreadsheet_response(headers, rows, extension, filename, title=_("Check-ins"))
 
 
 @bp.route("/<slug>/checkin/scans.<any(csv, xlsx):extension>")

@@ -177,9 +177,35 @@ def _xlsx_cell(sheet, value: Any):
 XLSX_JOB = "registrations.export_xlsx"
 
 
-def export_filename(conference: Conference, extension: str) -> str:
+def export_filename(conference: Conference, extension: str, what: str = "registrations") -> str:
+    """``<slug>-<what>-<local date and time>.<extension>``."""
     stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
-    return f"{conference.slug}-registrations-{stamp}.{extension}"
+    return f"{conference.slug}-{what}-{stamp}.{extension}"
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def spreadsheet_response(
+    headers: Sequence[str], rows, extension: str, filename: str, title: str | None = None
+):
+    """A download of ``rows`` as .csv (UTF-8 with BOM) or .xlsx, built at once: for tables
+    that fit in a request (the registration list streams its CSV instead)."""
+    from flask import Response
+
+    if extension == "csv":
+        body, mimetype = to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(headers, rows, title=title) if title else to_xlsx(headers, rows)
+        mimetype = XLSX_MIMETYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @job(XLSX_JOB, retries=2, retry_delay=5, tracked=True)

@@ -133,24 +133,12 @@ def registrations(conference: Conference):
     )
 
 
-def _export(conference: Conference, extension: str) -> Response:
+def _export_xlsx_inline(conference: Conference) -> Response:
     _form, filters = _filters(conference)
     registrations = services.all_matching_registrations(conference, **filters)
     headers, rows = exports.registration_rows(conference, registrations, questions_of(conference))
-    filename = exports.export_filename(conference, extension)
-    if extension == "csv":
-        body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(headers, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f"attachment; filename={filename}",
-            "Cache-Control": "no-store",
-        },
-    )
+    filename = exports.export_filename(conference, "xlsx")
+    return exports.spreadsheet_response(headers, rows, "xlsx", filename)
 
 
 @bp.route("/<slug>/registrations/export.csv")
@@ -160,7 +148,7 @@ def export_csv(conference: Conference):
     server's memory stays flat for any size of conference, and between two batches no
     transaction is open (on SQLite every transaction holds the write lock)."""
     _form, filters = _filters(conference)
-    filename = _export_name(conference, "csv")
+    filename = exports.export_filename(conference, "csv")
     header = exports.csv_header(exports.registration_headers(questions_of(conference)))
     conference_id = conference.id
     db.session.rollback()  # the page's own reads are done: no transaction while streaming
@@ -189,18 +177,13 @@ def export_csv(conference: Conference):
     )
 
 
-def _export_name(conference: Conference, extension: str) -> str:
-    stamp = datetime.now(conference.tz).strftime("%Y%m%d-%H%M")
-    return f"{conference.slug}-registrations-{stamp}.{extension}"
-
-
 @bp.route("/<slug>/registrations/export.xlsx")
 @conference_view("staff")
 def export_xlsx(conference: Conference):
     _form, filters = _filters(conference)
     _items, total = services.search_registrations(conference, page=1, per_page=1, **filters)
     if total <= current_app.config["EXPORT_INLINE_MAX"]:
-        return _export(conference, "xlsx")
+        return _export_xlsx_inline(conference)
     # Too large to build within a request: the worker builds it, a page follows the job.
     params = {"filters": filters}
     running = jobs.unfinished_job(exports.XLSX_JOB, conference.id, current_user.id, params)
