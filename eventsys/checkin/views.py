@@ -91,7 +91,6 @@ def scanned(code: str):
             registration=registration,
             conference=conference,
             status_message=status_message(registration.status),
-            qr=ticket_qr(registration),
         )
     g.conference_role = role
     return _operator_screen(conference, registration, code, role)
