@@ -17,16 +17,17 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventsys.auth.services import role_allows, role_for
 from eventsys.checkin.codes import parse_checkin_code
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState, checkin_list_categories
-from eventsys.conferences.models import Conference
+from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from eventsys.extensions import db
@@ -195,12 +196,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _by_nonce(conference: Conference, nonce: str) -> Checkin | None:
-    return db.session.execute(
-        select(Checkin).where(Checkin.conference_id == conference.id, Checkin.nonce == nonce)
-    ).scalar_one_or_none()
-
-
 def _decide(
     conference: Conference,
     checkin_list: CheckinList,
@@ -208,8 +203,11 @@ def _decide(
     state: CheckinState | None,
     type: str,
     when: datetime,
+    category_allowed: bool | None = None,
 ) -> tuple[str, str]:
-    """(status, message) for a scan: the rules, in the order a desk would apply them."""
+    """(status, message) for a scan: the rules, in the order a desk would apply them.
+    ``category_allowed``: whether the list admits the person's category, when the caller's
+    query has already said so (else read from ``checkin_list.categories``)."""
     tz = conference.tz
     if registration is None:
         return "invalid", _("Not a valid code for this conference: do not admit.")
@@ -225,8 +223,10 @@ def _decide(
         if state is None:
             return "not_allowed", _("Not checked in on this list: no exit to record.")
         return "ok", _("Exit recorded.")
-    allowed = checkin_list.categories
-    if allowed and registration.category_id not in {c.id for c in allowed}:
+    if category_allowed is None:
+        allowed = checkin_list.categories
+        category_allowed = not allowed or registration.category_id in {c.id for c in allowed}
+    if not category_allowed:
         return "not_allowed", _(
             "%(category)s may not enter here: do not admit.",
             category=localized(registration.category, "name"),
@@ -252,6 +252,112 @@ def _decide(
     )
 
 
+# The scan's statements, built once (SQLAlchemy caches their compiled form): a scan is the
+# hot path of the opening morning, so it runs as Core statements on the session's connection,
+# four round trips and the commit (docs/PERFORMANCE.md).
+_LIST = select(
+    CheckinList.id,
+    CheckinList.code,
+    CheckinList.opens_at,
+    CheckinList.closes_at,
+    CheckinList.allow_reentry,
+).where(
+    CheckinList.conference_id == bindparam("conference_id"),
+    CheckinList.code == bindparam("list_code"),
+)
+_LIST_CATEGORY = checkin_list_categories.c
+_REGISTRATION_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.organization,
+    Registration.status,
+    Registration.category_id,
+    Category.code.label("category_code"),
+    Category.name.label("category_name"),
+    Category.name_en.label("category_name_en"),
+    # Whether the list admits this category (a list with none admits every category).
+    or_(
+        ~exists().where(_LIST_CATEGORY.list_id == bindparam("list_id")),
+        exists().where(
+            _LIST_CATEGORY.list_id == bindparam("list_id"),
+            _LIST_CATEGORY.category_id == Registration.category_id,
+        ),
+    ).label("category_allowed"),
+)
+_EARLIER = (
+    select(Checkin.answer)
+    .where(Checkin.conference_id == bindparam("conference_id"), Checkin.nonce == bindparam("nonce"))
+    .scalar_subquery()
+)
+_STATE = (
+    select(
+        CheckinState.id,
+        CheckinState.first_checked_in_at,
+        CheckinState.first_gate,
+        CheckinState.inside,
+    )
+    .where(
+        CheckinState.list_id == bindparam("list_id"),
+        CheckinState.registration_id == bindparam("registration_id"),
+    )
+    .subquery()
+)
+# The person's state on the list and a first answer to this nonce, in one statement.
+_STATE_AND_EARLIER = select(
+    _EARLIER.label("earlier"),
+    _STATE.c.id,
+    _STATE.c.first_checked_in_at,
+    _STATE.c.first_gate,
+    _STATE.c.inside,
+).select_from(select(literal(1).label("one")).subquery().outerjoin(_STATE, true()))
+_SCAN_ROW = insert(Checkin)
+_NEW_STATE = insert(CheckinState)
+_STATE_KEYS = (
+    "conference_id",
+    "list_id",
+    "registration_id",
+    "first_checked_in_at",
+    "first_gate",
+    "inside",
+    "last_scan_at",
+)
+# PostgreSQL: a first admission writes the scan and the state in one statement.
+_SCAN_AND_STATE = insert(Checkin).add_cte(
+    insert(CheckinState)
+    .values({key: bindparam(f"state_{key}") for key in _STATE_KEYS})
+    .cte("new_state")
+)
+
+
+def _registration_query(conference: Conference, code):
+    """The locking query for the registration a scanned text names, or None when the text is
+    no code at all (nothing to look up)."""
+    condition = _registration_condition(conference, code)
+    if condition is None:
+        return None
+    return (
+        select(*_REGISTRATION_COLUMNS)
+        .select_from(Registration)
+        .join(Category, Category.id == Registration.category_id)
+        .where(*condition)
+        .with_for_update(of=Registration)
+    )
+
+
+def _person(row) -> SimpleNamespace:
+    """A locked registration row in the shape ``_decide`` and ``registration_answer`` read."""
+    return SimpleNamespace(
+        id=row.id,
+        name=row.name,
+        organization=row.organization,
+        status=row.status,
+        category_id=row.category_id,
+        category=SimpleNamespace(
+            code=row.category_code, name=row.category_name, name_en=row.category_name_en
+        ),
+    )
+
+
 def record_checkin(
     conference: Conference,
     *,
@@ -271,38 +377,58 @@ def record_checkin(
     A repeated ``nonce`` returns the first answer and records nothing. Refuses (ValidationError)
     an unknown list, a missing gate or nonce and an unknown type; every other input, however
     malformed, is a scan answered ``invalid``.
+
+    Round trips: the list; the registration locked ``FOR UPDATE`` with its category and
+    whether the list admits it; the person's state on the list with any first answer to the
+    nonce; the scan row (with the state on a first admission, one statement on PostgreSQL).
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
-    checkin_list = find_list(conference, list_code)
+    if not isinstance(list_code, str) or not list_code.strip():
+        raise ValidationError(_("Choose a check-in list."), {"list": _("required")}, code="invalid")
+    connection = db.session.connection()
+    checkin_list = connection.execute(
+        _LIST, {"conference_id": conference.id, "list_code": list_code.strip()}
+    ).one_or_none()
+    if checkin_list is None:
+        raise ValidationError(
+            _("list: no check-in list with code %(code)s.", code=list_code[:64]),
+            {"list": _("no such check-in list")},
+        )
     now = utcnow()
     when = scanned_at if scanned_at is not None else now
-    registration = state = None
-    condition = _registration_condition(conference, code)
-    if condition is not None:
+    registration = state = category_allowed = None
+    earlier = _NO_ANSWER
+    query = _registration_query(conference, code)
+    if query is not None:
         # The row lock: concurrent scans of this person wait here for each other.
-        registration = db.session.execute(
-            select(Registration)
-            .options(joinedload(Registration.category, innerjoin=True))
-            .where(*condition)
-            .with_for_update(of=Registration)
-        ).scalar_one_or_none()
-    if registration is not None:
-        # Read after the lock, in its own statement: a row joined to the locked one would
-        # come from the snapshot taken before the wait (PostgreSQL re-reads only the locked
-        # row), and miss the state the scan we waited for has just written.
-        state = db.session.execute(
-            select(CheckinState).where(
-                CheckinState.list_id == checkin_list.id,
-                CheckinState.registration_id == registration.id,
-            )
-        ).scalar_one_or_none()
-    # A repeated nonce: the first answer. Asked after the lock, so that a retry sent while
-    # the first attempt was still deciding sees it (a code that is no code locks nothing:
-    # the unique constraint decides for those, below).
-    earlier = _by_nonce(conference, nonce)
+        found = connection.execute(query, {"list_id": checkin_list.id}).one_or_none()
+        if found is not None:
+            registration = _person(found)
+            category_allowed = found.category_allowed
+            # Read after the lock, in its own statement: a row joined to the locked one
+            # would come from the snapshot taken before the wait (PostgreSQL re-reads only
+            # the locked row), and miss the state the scan we waited for has just written.
+            # A repeated nonce is asked in the same statement, after the lock too, so that a
+            # retry sent while the first attempt was still deciding sees it.
+            both = connection.execute(
+                _STATE_AND_EARLIER,
+                {
+                    "conference_id": conference.id,
+                    "nonce": nonce,
+                    "list_id": checkin_list.id,
+                    "registration_id": registration.id,
+                },
+            ).one()
+            earlier = both.earlier
+            state = both if both.id is not None else None
+    if earlier is _NO_ANSWER:
+        # A code that is no code locks nothing: the unique constraint decides for those.
+        earlier = _answer_by_nonce(conference, nonce)
     if earlier is not None:
-        return earlier.answer
-    status, message = _decide(conference, checkin_list, registration, state, type, when)
+        return earlier
+    status, message = _decide(
+        conference, checkin_list, registration, state, type, when, category_allowed
+    )
     first_at, first_gate = (state.first_checked_in_at, state.first_gate) if state else (None, None)
     if status == "ok" and state is None:
         first_at, first_gate = when, gate
@@ -333,37 +459,54 @@ def record_checkin(
     if registration is None:
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(Checkin).values(**row))
+                db.session.connection().execute(_SCAN_ROW, row)
         except IntegrityError:
             # The same nonce, sent twice at once: the other request recorded it first.
-            earlier = _by_nonce(conference, nonce)
+            earlier = _answer_by_nonce(conference, nonce)
             if earlier is None:
                 raise Conflict(_("The scan collided with another one; scan again.")) from None
-            return earlier.answer
+            return earlier
         return answer
-    db.session.execute(insert(Checkin).values(**row))
-    if status == "ok":
-        if state is None:
-            db.session.execute(
-                insert(CheckinState).values(
-                    conference_id=conference.id,
-                    list_id=checkin_list.id,
-                    registration_id=registration.id,
-                    first_checked_in_at=when,
-                    first_gate=gate,
-                    inside=True,
-                    last_scan_at=when,
-                )
+    if status == "ok" and state is None:
+        new_state = {
+            "conference_id": conference.id,
+            "list_id": checkin_list.id,
+            "registration_id": registration.id,
+            "first_checked_in_at": when,
+            "first_gate": gate,
+            "inside": True,
+            "last_scan_at": when,
+        }
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                _SCAN_AND_STATE,
+                {**row, **{f"state_{key}": value for key, value in new_state.items()}},
             )
         else:
-            db.session.execute(
-                update(CheckinState)
-                .where(CheckinState.id == state.id)
-                .values(inside=type == "entry", last_scan_at=when)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.expire(state)
+            connection.execute(_SCAN_ROW, row)
+            connection.execute(_NEW_STATE, new_state)
+        return answer
+    connection.execute(_SCAN_ROW, row)
+    if status == "ok":
+        connection.execute(
+            update(CheckinState)
+            .where(CheckinState.id == state.id)
+            .values(inside=type == "entry", last_scan_at=when)
+        )
     return answer
+
+
+_NO_ANSWER = object()
+
+
+_ANSWER_BY_NONCE = select(Checkin.answer).where(
+    Checkin.conference_id == bindparam("conference_id"), Checkin.nonce == bindparam("nonce")
+)
+
+
+def _answer_by_nonce(conference: Conference, nonce: str) -> dict | None:
+    parameters = {"conference_id": conference.id, "nonce": nonce}
+    return db.session.connection().execute(_ANSWER_BY_NONCE, parameters).scalar()
 
 
 # --- looking people up at the desk ---------------------------------------------------------

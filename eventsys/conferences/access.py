@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select, update
 
 from eventsys.auth.models import ApiToken
-from eventsys.auth.services import resolve_api_token, role_allows, role_for, token_role
+from eventsys.auth.services import resolve_conference_token, role_allows, role_for
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Forbidden, NotFound, Unauthorized
@@ -78,25 +78,29 @@ def api_conference(role: str | None, optional: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            conference = db.session.execute(
-                select(Conference).where(Conference.slug == slug)
-            ).scalar_one_or_none()
-            if conference is None:
-                raise NotFound(f"No conference with slug {slug!r}.")
+            query = select(Conference).where(Conference.slug == slug)
             g.api_token = None
             g.api_role = None
             header = request.headers.get("Authorization", "")
-            if role is not None and (header or not optional):
+            if role is None or not (header or not optional):
+                conference = db.session.execute(query).scalar_one_or_none()
+                if conference is None:
+                    raise NotFound(f"No conference with slug {slug!r}.")
+            else:
                 scheme, _sep, token_text = header.partition(" ")
                 if scheme.lower() != "bearer" or not token_text.strip():
+                    if db.session.execute(query).scalar_one_or_none() is None:
+                        raise NotFound(f"No conference with slug {slug!r}.")
                     raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
-                token = resolve_api_token(token_text.strip())
+                # One round trip: the conference, the token, its owner and the owner's role.
+                conference, token, role_now = resolve_conference_token(query, token_text.strip())
+                if conference is None:
+                    raise NotFound(f"No conference with slug {slug!r}.")
                 if token is None:
                     raise Unauthorized("The API token is unknown or revoked.")
                 if token.conference_id != conference.id:
                     raise Forbidden("This API token belongs to another conference.")
-                # The role it was made with, but never above its owner's role today.
-                role_now = token_role(token)
+                # role_now: the role it was made with, but never above its owner's role today.
                 if not role_allows(role_now, role):
                     raise Forbidden(
                         f"This endpoint needs the {role} role; the token has {role_now}."
