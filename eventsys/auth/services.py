@@ -265,20 +265,21 @@ def _capped_role(row: ApiToken, have: str | None) -> str | None:
     return row.role if ROLE_RANK[row.role] <= ROLE_RANK[have] else have
 
 
-def resolve_conference_token(conference_query, token: str):
-    """``(conference, token row, role now)`` in one round trip: the conference that
-    ``conference_query`` (a ``select(Conference)`` with its WHERE) finds, and, joined to it,
-    the token with this text, its owner and the owner's membership in the token's conference.
-    ``(None, None, None)`` without the conference; the token and role are None when the token
-    is unknown, revoked or its owner may no longer act (as ``resolve_api_token``). Every API
-    request with a token, each check-in scan among them, comes through here: three queries
-    (conference, token and owner, membership) made one."""
+def resolve_conference_token(conference_model, slug: str, token: str):
+    """``(conference, token row, role now)`` in one round trip: the conference with this slug
+    (``conference_model``: the Conference class, which auth does not import) and, joined to
+    it, the token with this text, its owner and the owner's membership in the token's
+    conference. ``(None, None, None)`` without the conference; the token and role are None
+    when the token is unknown, revoked or its owner may no longer act (as
+    ``resolve_api_token``). Every API request with a token, each check-in scan among them,
+    comes through here: three queries (conference, token and owner, membership) made one."""
+    conference_query = select(conference_model).where(conference_model.slug == slug)
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         row = db.session.execute(conference_query).scalar_one_or_none()
         return row, None, None
     found = db.session.execute(
         conference_query.add_columns(ApiToken, User, Membership.role)
-        .select_from(conference_query.get_final_froms()[0])
+        .select_from(conference_model)
         .outerjoin(ApiToken, ApiToken.token_hash == _hash_token(token))
         .outerjoin(User, User.id == ApiToken.user_id)
         .outerjoin(

@@ -116,20 +116,6 @@ def normalize_manual_code(text: str) -> str | None:
     return code if _MANUAL_RE.fullmatch(code) else None
 
 
-def _registration_condition(conference: Conference, code) -> list | None:
-    """The WHERE clause that finds the registration a scanned text names in this conference,
-    or None when the text is no code at all (nothing to look up)."""
-    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    token = parse_checkin_code(code)
-    if token is not None:
-        return [Registration.conference_id == conference.id, Registration.checkin_token == token]
-    manual = normalize_manual_code(code)
-    if manual is not None:
-        return [Registration.conference_id == conference.id, Registration.manual_code == manual]
-    return None
-
-
 def find_list(conference: Conference, list_code) -> CheckinList:
     """The conference's check-in list with this code; a ValidationError naming ``list``."""
     if not isinstance(list_code, str) or not list_code.strip():
@@ -275,11 +261,16 @@ _REGISTRATION_COLUMNS = (
     Category.code.label("category_code"),
     Category.name.label("category_name"),
     Category.name_en.label("category_name_en"),
+    CheckinList.id.label("list_id"),
+    CheckinList.code.label("list_code"),
+    CheckinList.opens_at,
+    CheckinList.closes_at,
+    CheckinList.allow_reentry,
     # Whether the list admits this category (a list with none admits every category).
     or_(
-        ~exists().where(_LIST_CATEGORY.list_id == bindparam("list_id")),
+        ~exists().where(_LIST_CATEGORY.list_id == CheckinList.id),
         exists().where(
-            _LIST_CATEGORY.list_id == bindparam("list_id"),
+            _LIST_CATEGORY.list_id == CheckinList.id,
             _LIST_CATEGORY.category_id == Registration.category_id,
         ),
     ).label("category_allowed"),
@@ -329,19 +320,40 @@ _SCAN_AND_STATE = insert(Checkin).add_cte(
 )
 
 
-def _registration_query(conference: Conference, code):
-    """The locking query for the registration a scanned text names, or None when the text is
-    no code at all (nothing to look up)."""
-    condition = _registration_condition(conference, code)
-    if condition is None:
-        return None
+def _lock_query(column):
     return (
         select(*_REGISTRATION_COLUMNS)
         .select_from(Registration)
         .join(Category, Category.id == Registration.category_id)
-        .where(*condition)
+        .join(
+            CheckinList,
+            (CheckinList.conference_id == Registration.conference_id)
+            & (CheckinList.code == bindparam("list_code")),
+        )
+        .where(Registration.conference_id == bindparam("conference_id"))
+        .where(column == bindparam("value"))
         .with_for_update(of=Registration)
     )
+
+
+# The registration a code names, locked, with its category and the list (no row when either
+# is unknown): by QR token and by manual code.
+_LOCK_BY_TOKEN = _lock_query(Registration.checkin_token)
+_LOCK_BY_MANUAL = _lock_query(Registration.manual_code)
+
+
+def _lock_statement(code) -> tuple | None:
+    """(the locking statement, the value it looks up) for a scanned text, or None when the
+    text is no code at all (nothing to look up)."""
+    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    token = parse_checkin_code(code)
+    if token is not None:
+        return _LOCK_BY_TOKEN, token
+    manual = normalize_manual_code(code)
+    if manual is not None:
+        return _LOCK_BY_MANUAL, manual
+    return None
 
 
 def _person(row) -> SimpleNamespace:
@@ -378,31 +390,34 @@ def record_checkin(
     an unknown list, a missing gate or nonce and an unknown type; every other input, however
     malformed, is a scan answered ``invalid``.
 
-    Round trips: the list; the registration locked ``FOR UPDATE`` with its category and
-    whether the list admits it; the person's state on the list with any first answer to the
-    nonce; the scan row (with the state on a first admission, one statement on PostgreSQL).
+    Round trips: the registration locked ``FOR UPDATE`` with its category, the list and
+    whether the list admits the category (the list alone when that finds nothing); the
+    person's state on the list with any first answer to the nonce; the scan row (with the
+    state on a first admission: one statement on PostgreSQL).
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
     if not isinstance(list_code, str) or not list_code.strip():
         raise ValidationError(_("Choose a check-in list."), {"list": _("required")}, code="invalid")
+    list_code = list_code.strip()
     connection = db.session.connection()
-    checkin_list = connection.execute(
-        _LIST, {"conference_id": conference.id, "list_code": list_code.strip()}
-    ).one_or_none()
-    if checkin_list is None:
-        raise ValidationError(
-            _("list: no check-in list with code %(code)s.", code=list_code[:64]),
-            {"list": _("no such check-in list")},
-        )
     now = utcnow()
     when = scanned_at if scanned_at is not None else now
-    registration = state = category_allowed = None
+    checkin_list = registration = state = category_allowed = None
     earlier = _NO_ANSWER
-    query = _registration_query(conference, code)
-    if query is not None:
+    lookup = _lock_statement(code)
+    if lookup is not None:
         # The row lock: concurrent scans of this person wait here for each other.
-        found = connection.execute(query, {"list_id": checkin_list.id}).one_or_none()
+        statement, value = lookup
+        parameters = {"conference_id": conference.id, "value": value, "list_code": list_code}
+        found = connection.execute(statement, parameters).one_or_none()
         if found is not None:
+            checkin_list = SimpleNamespace(
+                id=found.list_id,
+                code=found.list_code,
+                opens_at=found.opens_at,
+                closes_at=found.closes_at,
+                allow_reentry=found.allow_reentry,
+            )
             registration = _person(found)
             category_allowed = found.category_allowed
             # Read after the lock, in its own statement: a row joined to the locked one
@@ -421,6 +436,15 @@ def record_checkin(
             ).one()
             earlier = both.earlier
             state = both if both.id is not None else None
+    if checkin_list is None:
+        checkin_list = connection.execute(
+            _LIST, {"conference_id": conference.id, "list_code": list_code}
+        ).one_or_none()
+        if checkin_list is None:
+            raise ValidationError(
+                _("list: no check-in list with code %(code)s.", code=list_code[:64]),
+                {"list": _("no such check-in list")},
+            )
     if earlier is _NO_ANSWER:
         # A code that is no code locks nothing: the unique constraint decides for those.
         earlier = _answer_by_nonce(conference, nonce)

@@ -93,7 +93,9 @@ def api_conference(role: str | None, optional: bool = False):
                         raise NotFound(f"No conference with slug {slug!r}.")
                     raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
                 # One round trip: the conference, the token, its owner and the owner's role.
-                conference, token, role_now = resolve_conference_token(query, token_text.strip())
+                conference, token, role_now = resolve_conference_token(
+                    Conference, slug, token_text.strip()
+                )
                 if conference is None:
                     raise NotFound(f"No conference with slug {slug!r}.")
                 if token is None:
