@@ -10,6 +10,10 @@ from flask import Flask
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # How long a worker keeps a resolved API token (its conference, owner and role) for the
+    # check-in scan endpoint; a revoked token or a removed member still scans that long on
+    # the other workers (docs/SECURITY.md). 0: resolve on every request.
+    "API_TOKEN_CACHE_SECONDS": 5,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh_CN", "en"],
