@@ -312,12 +312,91 @@ _STATE_KEYS = (
     "inside",
     "last_scan_at",
 )
-# PostgreSQL: a first admission writes the scan and the state in one statement.
-_SCAN_AND_STATE = insert(Checkin).add_cte(
-    insert(CheckinState)
-    .values({key: bindparam(f"state_{key}") for key in _STATE_KEYS})
-    .cte("new_state")
+
+
+def _typed(column, name: str | None = None):
+    return bindparam(name or column.key, type_=column.type)
+
+
+_SCANS = Checkin.__table__.c
+_STATES = CheckinState.__table__.c
+_SCAN_KEYS = (
+    "conference_id",
+    "registration_id",
+    "list_id",
+    "gate",
+    "type",
+    "status",
+    "nonce",
+    "offline",
+    "scanned_at",
+    "recorded_at",
+    "operator_user_id",
+    "api_token_id",
+    "answer",
 )
+
+
+def _first_admission_statement():
+    """PostgreSQL, after the registration's lock: one statement that reads the person's state
+    on the list and a first answer to the nonce and, when there is neither, writes the state
+    and the scan with the ``ok`` answer the caller prepared. Its snapshot is taken after the
+    lock was granted, so it sees the state a scan we waited for has just committed."""
+    earlier = (
+        select(_SCANS.answer)
+        .where(
+            _SCANS.conference_id == _typed(_SCANS.conference_id),
+            _SCANS.nonce == _typed(_SCANS.nonce),
+        )
+        .cte("earlier")
+    )
+    state = (
+        select(_STATES.id, _STATES.first_checked_in_at, _STATES.first_gate, _STATES.inside)
+        .where(
+            _STATES.list_id == _typed(_STATES.list_id),
+            _STATES.registration_id == _typed(_STATES.registration_id),
+        )
+        .cte("state")
+    )
+    new_state = (
+        insert(CheckinState)
+        .from_select(
+            list(_STATE_KEYS),
+            select(
+                _typed(_STATES.conference_id),
+                _typed(_STATES.list_id),
+                _typed(_STATES.registration_id),
+                _typed(_STATES.first_checked_in_at, "scanned_at"),
+                _typed(_STATES.first_gate, "gate"),
+                true(),
+                _typed(_STATES.last_scan_at, "scanned_at"),
+            ).where(~select(earlier.c.answer).exists(), ~select(state.c.id).exists()),
+        )
+        .returning(_STATES.id)
+        .cte("new_state")
+    )
+    scan = (
+        insert(Checkin)
+        .from_select(
+            list(_SCAN_KEYS),
+            select(*(_typed(_SCANS[key]) for key in _SCAN_KEYS)).where(
+                select(new_state.c.id).exists()
+            ),
+        )
+        .returning(_SCANS.id)
+        .cte("scan")
+    )
+    return select(
+        select(earlier.c.answer).scalar_subquery().label("earlier"),
+        state.c.id,
+        state.c.first_checked_in_at,
+        state.c.first_gate,
+        state.c.inside,
+        select(scan.c.id).scalar_subquery().label("scan_id"),
+    ).select_from(select(literal(1).label("one")).subquery().outerjoin(state, true()))
+
+
+_FIRST_ADMISSION = _first_admission_statement()
 
 
 def _lock_query(column):
@@ -391,9 +470,10 @@ def record_checkin(
     malformed, is a scan answered ``invalid``.
 
     Round trips: the registration locked ``FOR UPDATE`` with its category, the list and
-    whether the list admits the category (the list alone when that finds nothing); the
-    person's state on the list with any first answer to the nonce; the scan row (with the
-    state on a first admission: one statement on PostgreSQL).
+    whether the list admits the category (the list alone when that finds nothing); then the
+    person's state on the list with any first answer to the nonce, and the scan row (on
+    PostgreSQL, when the rules admit the person, one statement that also records the first
+    admission: two round trips and the commit for the common scan).
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
     if not isinstance(list_code, str) or not list_code.strip():
@@ -402,6 +482,16 @@ def record_checkin(
     connection = db.session.connection()
     now = utcnow()
     when = scanned_at if scanned_at is not None else now
+    scan = {
+        "gate": gate,
+        "type": type,
+        "nonce": nonce,
+        "offline": offline,
+        "when": when,
+        "now": now,
+        "operator": operator,
+        "token": token,
+    }
     checkin_list = registration = state = category_allowed = None
     earlier = _NO_ANSWER
     lookup = _lock_statement(code)
@@ -425,15 +515,25 @@ def record_checkin(
             # the locked row), and miss the state the scan we waited for has just written.
             # A repeated nonce is asked in the same statement, after the lock too, so that a
             # retry sent while the first attempt was still deciding sees it.
-            both = connection.execute(
-                _STATE_AND_EARLIER,
-                {
-                    "conference_id": conference.id,
-                    "nonce": nonce,
-                    "list_id": checkin_list.id,
-                    "registration_id": registration.id,
-                },
-            ).one()
+            keys = {
+                "conference_id": conference.id,
+                "nonce": nonce,
+                "list_id": checkin_list.id,
+                "registration_id": registration.id,
+            }
+            status, message = _decide(
+                conference, checkin_list, registration, None, type, when, category_allowed
+            )
+            if status == "ok" and connection.dialect.name == "postgresql":
+                # Admitted if this is the first time: decided and recorded in one statement
+                # (the common case on the opening morning); else it says what it found.
+                answer = _answer(registration, checkin_list, status, message, type, when, gate)
+                row = _scan_row(conference, registration, checkin_list, answer, scan)
+                both = connection.execute(_FIRST_ADMISSION, {**row, **keys}).one()
+                if both.scan_id is not None:
+                    return answer
+            else:
+                both = connection.execute(_STATE_AND_EARLIER, keys).one()
             earlier = both.earlier
             state = both if both.id is not None else None
     if checkin_list is None:
@@ -453,33 +553,21 @@ def record_checkin(
     status, message = _decide(
         conference, checkin_list, registration, state, type, when, category_allowed
     )
-    first_at, first_gate = (state.first_checked_in_at, state.first_gate) if state else (None, None)
-    if status == "ok" and state is None:
-        first_at, first_gate = when, gate
-    answer = {
-        "status": status,
-        "registration": registration_answer(registration),
-        "first_checked_in_at": _iso(first_at),
-        "first_gate": first_gate,
-        "message": message,
-        "list": checkin_list.code,
-        "type": type,
-    }
-    row = {
-        "conference_id": conference.id,
-        "registration_id": registration.id if registration else None,
-        "list_id": checkin_list.id,
-        "gate": gate,
-        "type": type,
-        "status": status,
-        "nonce": nonce,
-        "offline": offline,
-        "scanned_at": when,
-        "recorded_at": now,
-        "operator_user_id": operator.id if operator is not None else None,
-        "api_token_id": token.id if token is not None else None,
-        "answer": answer,
-    }
+    if state is not None:
+        answer = _answer(
+            registration,
+            checkin_list,
+            status,
+            message,
+            type,
+            state.first_checked_in_at,
+            state.first_gate,
+        )
+    elif status == "ok":
+        answer = _answer(registration, checkin_list, status, message, type, when, gate)
+    else:
+        answer = _answer(registration, checkin_list, status, message, type, None, None)
+    row = _scan_row(conference, registration, checkin_list, answer, scan)
     if registration is None:
         try:
             with db.session.begin_nested():
@@ -501,14 +589,8 @@ def record_checkin(
             "inside": True,
             "last_scan_at": when,
         }
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                _SCAN_AND_STATE,
-                {**row, **{f"state_{key}": value for key, value in new_state.items()}},
-            )
-        else:
-            connection.execute(_SCAN_ROW, row)
-            connection.execute(_NEW_STATE, new_state)
+        connection.execute(_SCAN_ROW, row)
+        connection.execute(_NEW_STATE, new_state)
         return answer
     connection.execute(_SCAN_ROW, row)
     if status == "ok":
@@ -521,6 +603,39 @@ def record_checkin(
 
 
 _NO_ANSWER = object()
+
+
+def _answer(registration, checkin_list, status, message, type, first_at, first_gate) -> dict:
+    return {
+        "status": status,
+        "registration": registration_answer(registration),
+        "first_checked_in_at": _iso(first_at),
+        "first_gate": first_gate,
+        "message": message,
+        "list": checkin_list.code,
+        "type": type,
+    }
+
+
+def _scan_row(conference, registration, checkin_list, answer: dict, scan: dict) -> dict:
+    """The ``checkins`` row of a scan; ``scan``: its gate, type, nonce, offline, when (the
+    scan's time), now, operator and token."""
+    operator, token = scan["operator"], scan["token"]
+    return {
+        "conference_id": conference.id,
+        "registration_id": registration.id if registration else None,
+        "list_id": checkin_list.id,
+        "gate": scan["gate"],
+        "type": scan["type"],
+        "status": answer["status"],
+        "nonce": scan["nonce"],
+        "offline": scan["offline"],
+        "scanned_at": scan["when"],
+        "recorded_at": scan["now"],
+        "operator_user_id": operator.id if operator is not None else None,
+        "api_token_id": token.id if token is not None else None,
+        "answer": answer,
+    }
 
 
 _ANSWER_BY_NONCE = select(Checkin.answer).where(
