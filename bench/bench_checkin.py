@@ -4,6 +4,7 @@ offline code list for 20,000 attendees.
 
     python bench/bench_checkin.py                      # defaults below
     python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 4
+    python bench/bench_checkin.py --workers 4 --threads 2     # other gunicorn settings
 
 What it does:
 
@@ -13,11 +14,12 @@ What it does:
 2. measures the offline list a gate downloads (``GET .../checkins/offline``) for them:
    bytes as JSON and gzip-compressed (level 6, as a web server sends it);
 3. starts ``gunicorn app:app`` and ``gunicorn bench.bare_app:app`` with the same options
-   (``-k gthread``, ``--workers`` x ``--threads``), and in each of ``--rounds`` rounds loads
-   first the bare endpoint, then the check-in endpoint, for ``--duration`` seconds each, with
-   **wrk** (``apt-get install wrk``): ``--connections`` (32) concurrent connections, each
-   request a ``POST`` with a JSON body; for check-in, a code nobody has scanned yet and a
-   fresh nonce (bench/checkin.lua hands each wrk thread its own share of the codes);
+   (``-k`` ``--worker-class``, gthread; ``--workers`` x ``--threads``), and in each of
+   ``--rounds`` rounds loads first the bare endpoint, then the check-in endpoint, for
+   ``--duration`` seconds each, with **wrk** (``apt-get install wrk``): ``--connections``
+   (32) concurrent connections, each request a ``POST`` with a JSON body; for check-in, a
+   code nobody has scanned yet and a fresh nonce (bench/checkin.lua hands each wrk thread
+   its own share of the codes);
 4. prints requests/second, p50 / p99 latency (wrk --latency), the ratio check-in / bare, and
    the answers the database recorded (every scan should be ``ok``).
 
@@ -87,6 +89,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn -k for both servers (gthread, sync)"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
@@ -118,7 +123,7 @@ class Gunicorn:
                 "-w",
                 str(args.workers),
                 "-k",
-                "gthread",
+                args.worker_class,
                 "--threads",
                 str(args.threads),
                 "-b",
@@ -351,7 +356,8 @@ def main() -> int:
         checkin.wait(f"/api/v1/conferences/{SLUG}")
         bare.wait("/ready")
         print(
-            f"setup        gunicorn {args.workers} workers x {args.threads} threads (gthread) "
+            f"setup        gunicorn {args.workers} workers x {args.threads} threads "
+            f"({args.worker_class}) "
             f"for both; wrk {args.wrk_threads} threads, {args.connections} connections, "
             f"{args.duration} s per measurement; {len(codes)} distinct codes"
         )

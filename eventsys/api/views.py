@@ -261,7 +261,7 @@ def _operator():
 
 
 @bp.post("/conferences/<slug>/checkins")
-@api_conference("checkin")
+@api_conference("checkin", cached=True)
 def record_checkin(conference: Conference):
     """One scan: ``{code, list, gate, nonce, type}`` → the contract's answer (200 for every
     decided scan, whatever its status; 422 for an unknown list or a missing gate or nonce)."""

@@ -254,6 +254,49 @@ def token_role(row: ApiToken) -> str | None:
     return row.role if ROLE_RANK[row.role] <= ROLE_RANK[have] else have
 
 
+def _capped_role(row: ApiToken, have: str | None) -> str | None:
+    """``token_role`` given the owner's role in the conference today (``have``)."""
+    if row.revoked_at is not None or not row.user.is_active:
+        return None
+    if row.user.is_admin:
+        have = "organizer"
+    if have is None:
+        return None
+    return row.role if ROLE_RANK[row.role] <= ROLE_RANK[have] else have
+
+
+def resolve_conference_token(conference_model, slug: str, token: str):
+    """``(conference, token row, role now)`` in one round trip: the conference with this slug
+    (``conference_model``: the Conference class, which auth does not import) and, joined to
+    it, the token with this text, its owner and the owner's membership in the token's
+    conference. ``(None, None, None)`` without the conference; the token and role are None
+    when the token is unknown, revoked or its owner may no longer act (as
+    ``resolve_api_token``). Every API request with a token, each check-in scan among them,
+    comes through here: three queries (conference, token and owner, membership) made one."""
+    conference_query = select(conference_model).where(conference_model.slug == slug)
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        row = db.session.execute(conference_query).scalar_one_or_none()
+        return row, None, None
+    found = db.session.execute(
+        conference_query.add_columns(ApiToken, User, Membership.role)
+        .select_from(conference_model)
+        .outerjoin(ApiToken, ApiToken.token_hash == _hash_token(token))
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .outerjoin(
+            Membership,
+            (Membership.user_id == ApiToken.user_id)
+            & (Membership.conference_id == ApiToken.conference_id),
+        )
+    ).one_or_none()
+    if found is None:
+        return None, None, None
+    conference, row, _user, have = found
+    if row is None:
+        return conference, None, None
+    role = _capped_role(row, have)  # row.user: the joined User, from the identity map
+    return conference, (row if role is not None else None), role
+
+
 def resolve_api_token(token: str) -> ApiToken | None:
     """The live token row for this text, or None."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:

@@ -17,16 +17,17 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventsys.auth.services import role_allows, role_for
 from eventsys.checkin.codes import parse_checkin_code
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState, checkin_list_categories
-from eventsys.conferences.models import Conference
+from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from eventsys.extensions import db
@@ -115,20 +116,6 @@ def normalize_manual_code(text: str) -> str | None:
     return code if _MANUAL_RE.fullmatch(code) else None
 
 
-def _registration_condition(conference: Conference, code) -> list | None:
-    """The WHERE clause that finds the registration a scanned text names in this conference,
-    or None when the text is no code at all (nothing to look up)."""
-    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    token = parse_checkin_code(code)
-    if token is not None:
-        return [Registration.conference_id == conference.id, Registration.checkin_token == token]
-    manual = normalize_manual_code(code)
-    if manual is not None:
-        return [Registration.conference_id == conference.id, Registration.manual_code == manual]
-    return None
-
-
 def find_list(conference: Conference, list_code) -> CheckinList:
     """The conference's check-in list with this code; a ValidationError naming ``list``."""
     if not isinstance(list_code, str) or not list_code.strip():
@@ -195,12 +182,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _by_nonce(conference: Conference, nonce: str) -> Checkin | None:
-    return db.session.execute(
-        select(Checkin).where(Checkin.conference_id == conference.id, Checkin.nonce == nonce)
-    ).scalar_one_or_none()
-
-
 def _decide(
     conference: Conference,
     checkin_list: CheckinList,
@@ -208,8 +189,11 @@ def _decide(
     state: CheckinState | None,
     type: str,
     when: datetime,
+    category_allowed: bool | None = None,
 ) -> tuple[str, str]:
-    """(status, message) for a scan: the rules, in the order a desk would apply them."""
+    """(status, message) for a scan: the rules, in the order a desk would apply them.
+    ``category_allowed``: whether the list admits the person's category, when the caller's
+    query has already said so (else read from ``checkin_list.categories``)."""
     tz = conference.tz
     if registration is None:
         return "invalid", _("Not a valid code for this conference: do not admit.")
@@ -225,8 +209,10 @@ def _decide(
         if state is None:
             return "not_allowed", _("Not checked in on this list: no exit to record.")
         return "ok", _("Exit recorded.")
-    allowed = checkin_list.categories
-    if allowed and registration.category_id not in {c.id for c in allowed}:
+    if category_allowed is None:
+        allowed = checkin_list.categories
+        category_allowed = not allowed or registration.category_id in {c.id for c in allowed}
+    if not category_allowed:
         return "not_allowed", _(
             "%(category)s may not enter here: do not admit.",
             category=localized(registration.category, "name"),
@@ -252,6 +238,217 @@ def _decide(
     )
 
 
+# The scan's statements, built once (SQLAlchemy caches their compiled form): a scan is the
+# hot path of the opening morning, so it runs as Core statements on the session's connection,
+# four round trips and the commit (docs/PERFORMANCE.md).
+_LIST = select(
+    CheckinList.id,
+    CheckinList.code,
+    CheckinList.opens_at,
+    CheckinList.closes_at,
+    CheckinList.allow_reentry,
+).where(
+    CheckinList.conference_id == bindparam("conference_id"),
+    CheckinList.code == bindparam("list_code"),
+)
+_LIST_CATEGORY = checkin_list_categories.c
+_REGISTRATION_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.organization,
+    Registration.status,
+    Registration.category_id,
+    Category.code.label("category_code"),
+    Category.name.label("category_name"),
+    Category.name_en.label("category_name_en"),
+    CheckinList.id.label("list_id"),
+    CheckinList.code.label("list_code"),
+    CheckinList.opens_at,
+    CheckinList.closes_at,
+    CheckinList.allow_reentry,
+    # Whether the list admits this category (a list with none admits every category).
+    or_(
+        ~exists().where(_LIST_CATEGORY.list_id == CheckinList.id),
+        exists().where(
+            _LIST_CATEGORY.list_id == CheckinList.id,
+            _LIST_CATEGORY.category_id == Registration.category_id,
+        ),
+    ).label("category_allowed"),
+)
+_EARLIER = (
+    select(Checkin.answer)
+    .where(Checkin.conference_id == bindparam("conference_id"), Checkin.nonce == bindparam("nonce"))
+    .scalar_subquery()
+)
+_STATE = (
+    select(
+        CheckinState.id,
+        CheckinState.first_checked_in_at,
+        CheckinState.first_gate,
+        CheckinState.inside,
+    )
+    .where(
+        CheckinState.list_id == bindparam("list_id"),
+        CheckinState.registration_id == bindparam("registration_id"),
+    )
+    .subquery()
+)
+# The person's state on the list and a first answer to this nonce, in one statement.
+_STATE_AND_EARLIER = select(
+    _EARLIER.label("earlier"),
+    _STATE.c.id,
+    _STATE.c.first_checked_in_at,
+    _STATE.c.first_gate,
+    _STATE.c.inside,
+).select_from(select(literal(1).label("one")).subquery().outerjoin(_STATE, true()))
+_SCAN_ROW = insert(Checkin)
+_NEW_STATE = insert(CheckinState)
+_STATE_KEYS = (
+    "conference_id",
+    "list_id",
+    "registration_id",
+    "first_checked_in_at",
+    "first_gate",
+    "inside",
+    "last_scan_at",
+)
+
+
+def _typed(column, name: str | None = None):
+    return bindparam(name or column.key, type_=column.type)
+
+
+_SCANS = Checkin.__table__.c
+_STATES = CheckinState.__table__.c
+_SCAN_KEYS = (
+    "conference_id",
+    "registration_id",
+    "list_id",
+    "gate",
+    "type",
+    "status",
+    "nonce",
+    "offline",
+    "scanned_at",
+    "recorded_at",
+    "operator_user_id",
+    "api_token_id",
+    "answer",
+)
+
+
+def _first_admission_statement():
+    """PostgreSQL, after the registration's lock: one statement that reads the person's state
+    on the list and a first answer to the nonce and, when there is neither, writes the state
+    and the scan with the ``ok`` answer the caller prepared. Its snapshot is taken after the
+    lock was granted, so it sees the state a scan we waited for has just committed."""
+    earlier = (
+        select(_SCANS.answer)
+        .where(
+            _SCANS.conference_id == _typed(_SCANS.conference_id),
+            _SCANS.nonce == _typed(_SCANS.nonce),
+        )
+        .cte("earlier")
+    )
+    state = (
+        select(_STATES.id, _STATES.first_checked_in_at, _STATES.first_gate, _STATES.inside)
+        .where(
+            _STATES.list_id == _typed(_STATES.list_id),
+            _STATES.registration_id == _typed(_STATES.registration_id),
+        )
+        .cte("state")
+    )
+    new_state = (
+        insert(CheckinState)
+        .from_select(
+            list(_STATE_KEYS),
+            select(
+                _typed(_STATES.conference_id),
+                _typed(_STATES.list_id),
+                _typed(_STATES.registration_id),
+                _typed(_STATES.first_checked_in_at, "scanned_at"),
+                _typed(_STATES.first_gate, "gate"),
+                true(),
+                _typed(_STATES.last_scan_at, "scanned_at"),
+            ).where(~select(earlier.c.answer).exists(), ~select(state.c.id).exists()),
+        )
+        .returning(_STATES.id)
+        .cte("new_state")
+    )
+    scan = (
+        insert(Checkin)
+        .from_select(
+            list(_SCAN_KEYS),
+            select(*(_typed(_SCANS[key]) for key in _SCAN_KEYS)).where(
+                select(new_state.c.id).exists()
+            ),
+        )
+        .returning(_SCANS.id)
+        .cte("scan")
+    )
+    return select(
+        select(earlier.c.answer).scalar_subquery().label("earlier"),
+        state.c.id,
+        state.c.first_checked_in_at,
+        state.c.first_gate,
+        state.c.inside,
+        select(scan.c.id).scalar_subquery().label("scan_id"),
+    ).select_from(select(literal(1).label("one")).subquery().outerjoin(state, true()))
+
+
+_FIRST_ADMISSION = _first_admission_statement()
+
+
+def _lock_query(column):
+    return (
+        select(*_REGISTRATION_COLUMNS)
+        .select_from(Registration)
+        .join(Category, Category.id == Registration.category_id)
+        .join(
+            CheckinList,
+            (CheckinList.conference_id == Registration.conference_id)
+            & (CheckinList.code == bindparam("list_code")),
+        )
+        .where(Registration.conference_id == bindparam("conference_id"))
+        .where(column == bindparam("value"))
+        .with_for_update(of=Registration)
+    )
+
+
+# The registration a code names, locked, with its category and the list (no row when either
+# is unknown): by QR token and by manual code.
+_LOCK_BY_TOKEN = _lock_query(Registration.checkin_token)
+_LOCK_BY_MANUAL = _lock_query(Registration.manual_code)
+
+
+def _lock_statement(code) -> tuple | None:
+    """(the locking statement, the value it looks up) for a scanned text, or None when the
+    text is no code at all (nothing to look up)."""
+    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    token = parse_checkin_code(code)
+    if token is not None:
+        return _LOCK_BY_TOKEN, token
+    manual = normalize_manual_code(code)
+    if manual is not None:
+        return _LOCK_BY_MANUAL, manual
+    return None
+
+
+def _person(row) -> SimpleNamespace:
+    """A locked registration row in the shape ``_decide`` and ``registration_answer`` read."""
+    return SimpleNamespace(
+        id=row.id,
+        name=row.name,
+        organization=row.organization,
+        status=row.status,
+        category_id=row.category_id,
+        category=SimpleNamespace(
+            code=row.category_code, name=row.category_name, name_en=row.category_name_en
+        ),
+    )
+
+
 def record_checkin(
     conference: Conference,
     *,
@@ -271,42 +468,145 @@ def record_checkin(
     A repeated ``nonce`` returns the first answer and records nothing. Refuses (ValidationError)
     an unknown list, a missing gate or nonce and an unknown type; every other input, however
     malformed, is a scan answered ``invalid``.
+
+    Round trips: the registration locked ``FOR UPDATE`` with its category, the list and
+    whether the list admits the category (the list alone when that finds nothing); then the
+    person's state on the list with any first answer to the nonce, and the scan row (on
+    PostgreSQL, when the rules admit the person, one statement that also records the first
+    admission: two round trips and the commit for the common scan).
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
-    checkin_list = find_list(conference, list_code)
+    if not isinstance(list_code, str) or not list_code.strip():
+        raise ValidationError(_("Choose a check-in list."), {"list": _("required")}, code="invalid")
+    list_code = list_code.strip()
+    connection = db.session.connection()
     now = utcnow()
     when = scanned_at if scanned_at is not None else now
-    registration = state = None
-    condition = _registration_condition(conference, code)
-    if condition is not None:
+    scan = {
+        "gate": gate,
+        "type": type,
+        "nonce": nonce,
+        "offline": offline,
+        "when": when,
+        "now": now,
+        "operator": operator,
+        "token": token,
+    }
+    checkin_list = registration = state = category_allowed = None
+    earlier = _NO_ANSWER
+    lookup = _lock_statement(code)
+    if lookup is not None:
         # The row lock: concurrent scans of this person wait here for each other.
-        registration = db.session.execute(
-            select(Registration)
-            .options(joinedload(Registration.category, innerjoin=True))
-            .where(*condition)
-            .with_for_update(of=Registration)
-        ).scalar_one_or_none()
-    if registration is not None:
-        # Read after the lock, in its own statement: a row joined to the locked one would
-        # come from the snapshot taken before the wait (PostgreSQL re-reads only the locked
-        # row), and miss the state the scan we waited for has just written.
-        state = db.session.execute(
-            select(CheckinState).where(
-                CheckinState.list_id == checkin_list.id,
-                CheckinState.registration_id == registration.id,
+        statement, value = lookup
+        parameters = {"conference_id": conference.id, "value": value, "list_code": list_code}
+        found = connection.execute(statement, parameters).one_or_none()
+        if found is not None:
+            checkin_list = SimpleNamespace(
+                id=found.list_id,
+                code=found.list_code,
+                opens_at=found.opens_at,
+                closes_at=found.closes_at,
+                allow_reentry=found.allow_reentry,
             )
-        ).scalar_one_or_none()
-    # A repeated nonce: the first answer. Asked after the lock, so that a retry sent while
-    # the first attempt was still deciding sees it (a code that is no code locks nothing:
-    # the unique constraint decides for those, below).
-    earlier = _by_nonce(conference, nonce)
+            registration = _person(found)
+            category_allowed = found.category_allowed
+            # Read after the lock, in its own statement: a row joined to the locked one
+            # would come from the snapshot taken before the wait (PostgreSQL re-reads only
+            # the locked row), and miss the state the scan we waited for has just written.
+            # A repeated nonce is asked in the same statement, after the lock too, so that a
+            # retry sent while the first attempt was still deciding sees it.
+            keys = {
+                "conference_id": conference.id,
+                "nonce": nonce,
+                "list_id": checkin_list.id,
+                "registration_id": registration.id,
+            }
+            status, message = _decide(
+                conference, checkin_list, registration, None, type, when, category_allowed
+            )
+            if status == "ok" and connection.dialect.name == "postgresql":
+                # Admitted if this is the first time: decided and recorded in one statement
+                # (the common case on the opening morning); else it says what it found.
+                answer = _answer(registration, checkin_list, status, message, type, when, gate)
+                row = _scan_row(conference, registration, checkin_list, answer, scan)
+                both = connection.execute(_FIRST_ADMISSION, {**row, **keys}).one()
+                if both.scan_id is not None:
+                    return answer
+            else:
+                both = connection.execute(_STATE_AND_EARLIER, keys).one()
+            earlier = both.earlier
+            state = both if both.id is not None else None
+    if checkin_list is None:
+        checkin_list = connection.execute(
+            _LIST, {"conference_id": conference.id, "list_code": list_code}
+        ).one_or_none()
+        if checkin_list is None:
+            raise ValidationError(
+                _("list: no check-in list with code %(code)s.", code=list_code[:64]),
+                {"list": _("no such check-in list")},
+            )
+    if earlier is _NO_ANSWER:
+        # A code that is no code locks nothing: the unique constraint decides for those.
+        earlier = _answer_by_nonce(conference, nonce)
     if earlier is not None:
-        return earlier.answer
-    status, message = _decide(conference, checkin_list, registration, state, type, when)
-    first_at, first_gate = (state.first_checked_in_at, state.first_gate) if state else (None, None)
+        return earlier
+    status, message = _decide(
+        conference, checkin_list, registration, state, type, when, category_allowed
+    )
+    if state is not None:
+        answer = _answer(
+            registration,
+            checkin_list,
+            status,
+            message,
+            type,
+            state.first_checked_in_at,
+            state.first_gate,
+        )
+    elif status == "ok":
+        answer = _answer(registration, checkin_list, status, message, type, when, gate)
+    else:
+        answer = _answer(registration, checkin_list, status, message, type, None, None)
+    row = _scan_row(conference, registration, checkin_list, answer, scan)
+    if registration is None:
+        try:
+            with db.session.begin_nested():
+                db.session.connection().execute(_SCAN_ROW, row)
+        except IntegrityError:
+            # The same nonce, sent twice at once: the other request recorded it first.
+            earlier = _answer_by_nonce(conference, nonce)
+            if earlier is None:
+                raise Conflict(_("The scan collided with another one; scan again.")) from None
+            return earlier
+        return answer
     if status == "ok" and state is None:
-        first_at, first_gate = when, gate
-    answer = {
+        new_state = {
+            "conference_id": conference.id,
+            "list_id": checkin_list.id,
+            "registration_id": registration.id,
+            "first_checked_in_at": when,
+            "first_gate": gate,
+            "inside": True,
+            "last_scan_at": when,
+        }
+        connection.execute(_SCAN_ROW, row)
+        connection.execute(_NEW_STATE, new_state)
+        return answer
+    connection.execute(_SCAN_ROW, row)
+    if status == "ok":
+        connection.execute(
+            update(CheckinState)
+            .where(CheckinState.id == state.id)
+            .values(inside=type == "entry", last_scan_at=when)
+        )
+    return answer
+
+
+_NO_ANSWER = object()
+
+
+def _answer(registration, checkin_list, status, message, type, first_at, first_gate) -> dict:
+    return {
         "status": status,
         "registration": registration_answer(registration),
         "first_checked_in_at": _iso(first_at),
@@ -315,55 +615,37 @@ def record_checkin(
         "list": checkin_list.code,
         "type": type,
     }
-    row = {
+
+
+def _scan_row(conference, registration, checkin_list, answer: dict, scan: dict) -> dict:
+    """The ``checkins`` row of a scan; ``scan``: its gate, type, nonce, offline, when (the
+    scan's time), now, operator and token."""
+    operator, token = scan["operator"], scan["token"]
+    return {
         "conference_id": conference.id,
         "registration_id": registration.id if registration else None,
         "list_id": checkin_list.id,
-        "gate": gate,
-        "type": type,
-        "status": status,
-        "nonce": nonce,
-        "offline": offline,
-        "scanned_at": when,
-        "recorded_at": now,
+        "gate": scan["gate"],
+        "type": scan["type"],
+        "status": answer["status"],
+        "nonce": scan["nonce"],
+        "offline": scan["offline"],
+        "scanned_at": scan["when"],
+        "recorded_at": scan["now"],
         "operator_user_id": operator.id if operator is not None else None,
         "api_token_id": token.id if token is not None else None,
         "answer": answer,
     }
-    if registration is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(Checkin).values(**row))
-        except IntegrityError:
-            # The same nonce, sent twice at once: the other request recorded it first.
-            earlier = _by_nonce(conference, nonce)
-            if earlier is None:
-                raise Conflict(_("The scan collided with another one; scan again.")) from None
-            return earlier.answer
-        return answer
-    db.session.execute(insert(Checkin).values(**row))
-    if status == "ok":
-        if state is None:
-            db.session.execute(
-                insert(CheckinState).values(
-                    conference_id=conference.id,
-                    list_id=checkin_list.id,
-                    registration_id=registration.id,
-                    first_checked_in_at=when,
-                    first_gate=gate,
-                    inside=True,
-                    last_scan_at=when,
-                )
-            )
-        else:
-            db.session.execute(
-                update(CheckinState)
-                .where(CheckinState.id == state.id)
-                .values(inside=type == "entry", last_scan_at=when)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.expire(state)
-    return answer
+
+
+_ANSWER_BY_NONCE = select(Checkin.answer).where(
+    Checkin.conference_id == bindparam("conference_id"), Checkin.nonce == bindparam("nonce")
+)
+
+
+def _answer_by_nonce(conference: Conference, nonce: str) -> dict | None:
+    parameters = {"conference_id": conference.id, "nonce": nonce}
+    return db.session.connection().execute(_ANSWER_BY_NONCE, parameters).scalar()
 
 
 # --- looking people up at the desk ---------------------------------------------------------
