@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import Flask
 
 DEFAULTS = {
+    # A connection is pinged before each use: after a database restart no request fails on a
+    # dead pooled connection. It costs a round trip per request (docs/PERFORMANCE.md, check-in).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # How long a worker keeps a resolved API token (its conference, owner and role) for the
     # check-in scan endpoint; a revoked token or a removed member still scans that long on
@@ -149,15 +151,6 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if uri.startswith("sqlite"):
         # SQLite serialises writers; give a waiting writer time instead of failing at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
-    elif uri.startswith("postgresql") and app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "pool_pre_ping": True
-    }:
-        # No ping before each checkout: on PostgreSQL it is one more round trip on every
-        # request (a fifth of a check-in scan's time under load, docs/PERFORMANCE.md).
-        # Connections are renewed after half an hour instead (before idle-connection limits
-        # of proxies and firewalls close them); one that dies anyway (a server restart) fails
-        # the request that finds it, and SQLAlchemy then replaces the whole pool.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False, "pool_recycle": 1800}
 
     if not app.config.get("SECRET_KEY"):
         if app.debug or app.testing or app.config.get("TESTING"):
