@@ -215,7 +215,7 @@ def prepare(url: str, people: int, workdir: Path) -> tuple[str, list[str], dict]
     from eventsys import create_app
     from eventsys.auth import services as auth_services
     from eventsys.checkin.codes import checkin_code
-    from eventsys.checkin.services import offline_list
+    from eventsys.checkin.offline import offline_list
     from eventsys.extensions import db
     from eventsys.registration.imports import import_rows, read_rows
     from eventsys.registration.models import Registration

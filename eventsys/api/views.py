@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from eventsys.auth.services import resolve_api_token, role_allows
+from eventsys.checkin import offline as checkin_offline
+from eventsys.checkin import scan_log
 from eventsys.checkin import services as checkin_services
 from eventsys.checkin.codes import checkin_code
 from eventsys.conferences.access import api_conference
@@ -288,7 +290,7 @@ def record_checkin(conference: Conference):
 @bp.get("/conferences/<slug>/checkins/stats")
 @api_conference("checkin")
 def checkin_stats(conference: Conference):
-    return jsonify(checkin_services.checkin_stats(conference))
+    return jsonify(scan_log.checkin_stats(conference))
 
 
 @bp.get("/conferences/<slug>/checkins/search")
@@ -305,7 +307,7 @@ def search_attendees(conference: Conference):
 def offline_list(conference: Conference):
     """``?list=main&list=hall`` (none: every list): what a gate needs to decide offline."""
     lists = [code for code in request.args.getlist("list") if code]
-    return jsonify(checkin_services.offline_list(conference, lists))
+    return jsonify(checkin_offline.offline_list(conference, lists))
 
 
 @bp.post("/conferences/<slug>/checkins/offline")
@@ -314,7 +316,7 @@ def upload_offline_scans(conference: Conference):
     """``{scans: [{code, list, gate, nonce, type, scanned_at, local_status}]}`` →
     ``{recorded, results, conflicts}``."""
     body = _json_body()
-    result = checkin_services.record_offline_batch(
+    result = checkin_offline.record_offline_batch(
         conference, body.get("scans"), operator=_operator(), token=g.api_token
     )
     db.session.commit()
@@ -328,12 +330,12 @@ def recent_scans(conference: Conference):
     limit = page_number(request.args.get("limit", "20"), "limit", errors, largest=500)
     if errors:
         raise ValidationError("Invalid query parameters.", errors)
-    return jsonify({"items": checkin_services.recent_scans(conference, limit)})
+    return jsonify({"items": scan_log.recent_scans(conference, limit)})
 
 
 @bp.post("/conferences/<slug>/checkins/<int:checkin_id>/undo")
 @api_conference("staff")
 def undo_checkin(conference: Conference, checkin_id: int):
-    reversal = checkin_services.undo_checkin(conference, checkin_id, _operator(), role=g.api_role)
+    reversal = scan_log.undo_checkin(conference, checkin_id, _operator(), role=g.api_role)
     db.session.commit()
     return jsonify(reversal)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from eventsys.checkin import services
+from eventsys.checkin import scan_log
 from eventsys.checkin.models import CheckinList, CheckinState
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
@@ -139,7 +139,7 @@ def dashboard_data(conference: Conference) -> dict:
     """Everything the live dashboard shows (names, no phone numbers: the checkin role sees
     it too)."""
     now = utcnow()
-    stats = services.checkin_stats(conference)
+    stats = scan_log.checkin_stats(conference)
     tz = conference.tz
     return {
         "checked_in": stats["checked_in"],
@@ -158,7 +158,7 @@ def dashboard_data(conference: Conference) -> dict:
                 "offline": scan["offline"],
                 "reversed": scan["reversed"],
             }
-            for scan in services.recent_scans(conference, RECENT_SCANS)
+            for scan in scan_log.recent_scans(conference, RECENT_SCANS)
         ],
         "updated": local_datetime(now, tz, "%H:%M:%S"),
     }

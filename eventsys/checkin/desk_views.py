@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from eventsys.auth.services import role_allows
 from eventsys.checkin import dashboard, services
+from eventsys.checkin import offline as checkin_offline
 from eventsys.checkin.models import CheckinList
 from eventsys.checkin.views import current_gate
 from eventsys.conferences.access import conference_view
@@ -240,7 +241,7 @@ def offline_codes(conference: Conference):
     gzip-compressed when the browser accepts it."""
     codes = [c for c in (request.args.get("lists") or "").split(",") if c.strip()]
     body = json.dumps(
-        services.offline_list(conference, codes), ensure_ascii=False, separators=(",", ":")
+        checkin_offline.offline_list(conference, codes), ensure_ascii=False, separators=(",", ":")
     ).encode()
     headers = {"Cache-Control": "private, no-store", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -254,7 +255,9 @@ def offline_codes(conference: Conference):
 def upload(conference: Conference):
     """The scans a gate decided while offline: recorded with their nonces (a repeated upload
     records nothing twice); the answer has each scan's result and the conflicts."""
-    result = services.record_offline_batch(conference, _json_body().get("scans"), current_user)
+    result = checkin_offline.record_offline_batch(
+        conference, _json_body().get("scans"), current_user
+    )
     db.session.commit()
     return jsonify(result)
 

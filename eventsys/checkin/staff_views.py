@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventsys.checkin import services
+from eventsys.checkin import scan_log as scans
 from eventsys.checkin.models import CHECKIN_STATUSES
 from eventsys.checkin.views import gate_form, remember_gate
 from eventsys.conferences.access import conference_view
@@ -66,7 +66,7 @@ def scan_log(conference: Conference):
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items, total = services.scan_log(conference, page, PER_PAGE, status=status, q=q)
+    items, total = scans.scan_log(conference, page, PER_PAGE, status=status, q=q)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     for item in items:
         item["scanned_at_local"] = local_datetime(
@@ -88,14 +88,14 @@ def scan_log(conference: Conference):
 @bp.route("/<slug>/checkin/scans/<int:checkin_id>/undo", methods=["POST"])
 @conference_view("staff")
 def undo(conference: Conference, checkin_id: int):
-    done = attempt(lambda: services.undo_checkin(conference, checkin_id, current_user))
+    done = attempt(lambda: scans.undo_checkin(conference, checkin_id, current_user))
     if done:
         flash(_("Check-in undone."), "success")
     return redirect(_safe_next(url_for("checkin_staff.scan_log", slug=conference.slug)))
 
 
 def _export(conference: Conference, extension: str) -> Response:
-    headers, rows = services.scan_log_table(conference)
+    headers, rows = scans.scan_log_table(conference)
     filename = exports.export_filename(conference, extension, what="checkins")
     return exports.spreadsheet_response(headers, rows, extension, filename, title=_("Check-ins"))
 
@@ -108,5 +108,5 @@ def export_scans(conference: Conference, extension: str):
 
 def dashboard_section(conference: Conference) -> str:
     """The overview's check-in card: checked in, inside, per list."""
-    stats = services.checkin_stats(conference)
+    stats = scans.checkin_stats(conference)
     return render_template("checkin/_dashboard.html", conference=conference, stats=stats)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from eventsys.checkin.codes import checkin_code
 from eventsys.checkin.models import Checkin, CheckinState
-from eventsys.checkin.services import offline_hash
+from eventsys.checkin.offline import offline_hash
 from eventsys.extensions import db
 from eventsys.registration import services as registration_services
 from tests.factories import make_conference, make_registration, make_token, make_user
