@@ -25,13 +25,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from eventsys.auth.services import role_allows
 from eventsys.checkin import dashboard, services
 from eventsys.checkin import offline as checkin_offline
-from eventsys.checkin.models import CheckinList
 from eventsys.checkin.views import current_gate
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
@@ -77,16 +75,6 @@ def desk_json(role: str):
         return wrapper
 
     return decorator
-
-
-def _lists(conference: Conference) -> list[CheckinList]:
-    return list(
-        db.session.execute(
-            select(CheckinList)
-            .where(CheckinList.conference_id == conference.id)
-            .order_by(CheckinList.position, CheckinList.id)
-        ).scalars()
-    )
 
 
 def _json_body() -> dict:
@@ -161,7 +149,7 @@ def _scanner_strings() -> dict:
 @conference_view("checkin")
 def scanner(conference: Conference):
     """The operator's page: camera, USB scanner, manual code, search, offline queue."""
-    lists = _lists(conference)
+    lists = services.conference_lists(conference)
     chosen = current_gate(conference)
     config = {
         "conference": conference.slug,

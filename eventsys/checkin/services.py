@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from eventsys.checkin.codes import parse_checkin_code
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState, checkin_list_categories
 from eventsys.conferences.models import Category, Conference
+from eventsys.conferences.services import parts_in_order
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, ValidationError
 from eventsys.extensions import db
@@ -712,13 +713,7 @@ def answer_colour(status: str) -> str:
 
 
 def conference_lists(conference: Conference) -> list[CheckinList]:
-    return list(
-        db.session.execute(
-            select(CheckinList)
-            .where(CheckinList.conference_id == conference.id)
-            .order_by(CheckinList.position, CheckinList.id)
-        ).scalars()
-    )
+    return parts_in_order(conference, CheckinList)
 
 
 def preview_checkin(

@@ -177,6 +177,18 @@ def part_model(kind: str) -> type:
     return registered.model
 
 
+def parts_in_order(conference: Conference, model: type) -> list:
+    """The conference's rows of a part model (categories, rooms, check-in lists …) in the
+    organizer's order."""
+    return list(
+        db.session.execute(
+            select(model)
+            .where(model.conference_id == conference.id)
+            .order_by(model.position, model.id)
+        ).scalars()
+    )
+
+
 def get_part(conference: Conference, kind: str, part_id: int):
     model = part_model(kind)
     part = db.session.get(model, part_id)

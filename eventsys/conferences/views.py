@@ -54,17 +54,6 @@ def _part_page(kind: str) -> extend.PartKind:
     return page
 
 
-def _parts_of(conference: Conference, kind: str) -> list:
-    model = _part_page(kind).model
-    return list(
-        db.session.execute(
-            select(model)
-            .where(model.conference_id == conference.id)
-            .order_by(model.position, model.id)
-        ).scalars()
-    )
-
-
 def may_create_conferences(user) -> bool:
     if not user.is_authenticated:
         return False
@@ -270,7 +259,7 @@ def parts(conference: Conference, kind: str):
         conference=conference,
         kind=kind,
         page=_part_page(kind),
-        items=_parts_of(conference, kind),
+        items=services.parts_in_order(conference, _part_page(kind).model),
         form=form,
     ), (422 if form.errors else 200)
 
