@@ -59,6 +59,9 @@ DEFAULTS = {
     "JOB_FILES": None,
     "JOBS_QUEUE_NAME": "eventsys",
     # Larger XLSX exports are built by the worker, with a page to wait on.
+    # Result files of background jobs (exports hold personal data) are deleted this long
+    # after the job finished; the worker checks every hour.
+    "JOB_FILES_KEEP_HOURS": 72,
     "EXPORT_INLINE_MAX": 5000,
 }
 

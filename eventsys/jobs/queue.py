@@ -12,13 +12,14 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from eventsys.db_types import utcnow
 from eventsys.extensions import db
@@ -164,6 +165,27 @@ def job_files(app: Flask | None = None) -> Path:
     """The folder for files that jobs make; a job stores its result relative to it."""
     app = app or current_app._get_current_object()
     return Path(app.config["JOB_FILES"])
+
+
+def remove_expired_files(now: datetime | None = None) -> int:
+    """Delete the result files of jobs finished more than ``JOB_FILES_KEEP_HOURS`` ago (an
+    export holds every attendee's personal data; it is not kept longer than people need to
+    fetch it). The job stays listed; its download then answers 404. Returns how many went."""
+    hours = current_app.config.get("JOB_FILES_KEEP_HOURS", 72)
+    cutoff = (now or utcnow()) - timedelta(hours=hours)
+    expired = db.session.execute(
+        select(Job).where(Job.result_path.is_not(None), Job.finished_at < cutoff)
+    ).scalars()
+    folder = job_files().resolve()
+    removed = 0
+    for job in expired:
+        path = (folder / job.result_path).resolve()
+        if path.is_relative_to(folder):
+            path.unlink(missing_ok=True)
+        job.result_path = None
+        removed += 1
+    db.session.commit()
+    return removed
 
 
 def report_progress(job: Job, percent: int) -> None:

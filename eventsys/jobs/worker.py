@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import click
 from flask import Flask
@@ -15,9 +16,12 @@ from huey.consumer import Consumer
 
 from eventsys.extensions import db
 from eventsys.jobs.outbox import sweep_outbox
-from eventsys.jobs.queue import huey_of, register_all
+from eventsys.jobs.queue import huey_of, register_all, remove_expired_files
 
 log = logging.getLogger(__name__)
+
+# How often the worker deletes the files of old finished jobs (JOB_FILES_KEEP_HOURS).
+CLEANUP_SECONDS = 3600
 
 
 class _EmbeddedConsumer(Consumer):
@@ -36,6 +40,7 @@ class Worker:
         )
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
+        self._next_cleanup = 0.0  # old job files are removed at start, then every hour
         self.consumer: Consumer | None = None
 
     def _consumer(self, embedded: bool) -> Consumer:
@@ -58,6 +63,9 @@ class Worker:
                 with self.app.app_context():
                     try:
                         counts = sweep_outbox()
+                        if time.monotonic() >= self._next_cleanup:
+                            self._next_cleanup = time.monotonic() + CLEANUP_SECONDS
+                            remove_expired_files()
                     finally:
                         db.session.remove()
                 if counts["sent"] or counts["failed"]:

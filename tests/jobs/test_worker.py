@@ -139,3 +139,58 @@ def test_the_worker_command_delivers_and_stops_on_sigint_and_sigterm(tmp_path):
         smtp.stop()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_the_worker_deletes_old_export_files_and_keeps_recent_ones(tmp_path):
+    """An export holds every attendee's personal data: its file goes JOB_FILES_KEEP_HOURS after
+    the job finished, when the worker next looks; the staff page then answers 404."""
+    from datetime import timedelta
+
+    from eventsys.db_types import utcnow
+    from eventsys.jobs import job_files
+    from tests.conftest import login
+    from tests.factories import PASSWORD, make_user
+
+    app = build_app("sqlite", tmp_path, MAIL_DELIVERY="queue", JOB_FILES_KEEP_HOURS=72)
+    try:
+        with app.app_context():
+            conference = make_conference()
+            make_user("staff@example.com", "staff", conference)
+            folder = job_files()
+            folder.mkdir(parents=True, exist_ok=True)
+            ids = {}
+            for name, age in (("old", timedelta(hours=73)), ("recent", timedelta(hours=1))):
+                (folder / f"{name}.xlsx").write_bytes(b"PK personal data")
+                row = Job(
+                    kind="registrations.export_xlsx",
+                    conference_id=conference.id,
+                    status="done",
+                    progress=100,
+                    result_path=f"{name}.xlsx",
+                    result_name=f"{name}.xlsx",
+                    finished_at=utcnow() - age,
+                )
+                db.session.add(row)
+                db.session.flush()
+                ids[name] = row.id
+            db.session.commit()
+            db.session.remove()
+        client = app.test_client()
+        login(client, "staff@example.com", PASSWORD)
+
+        def download(job_id: int) -> int:
+            response = client.get(f"/manage/cy-2026/jobs/{job_id}/download")
+            response.close()  # a file answer holds the file open until closed
+            return response.status_code
+
+        assert download(ids["old"]) == 200
+        with Worker(app):
+            wait_for(lambda: not (folder / "old.xlsx").exists(), message="the old file removed")
+        assert (folder / "recent.xlsx").exists()
+        assert download(ids["old"]) == 404
+        assert download(ids["recent"]) == 200
+        assert job_row(app, ids["old"]).status == "done"
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
