@@ -29,3 +29,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+# The largest page number a list accepts: beyond it the row offset would overflow the
+# database's integers (page=9223372036854775807 was a 500).
+MAX_PAGE = 1_000_000

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from eventsys.db_types import MAX_PAGE
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import db
 from eventsys.i18n import date_range, local_datetime, localized, long_date
@@ -63,11 +64,6 @@ class TextSafeResponse(Response):
         super().set_data(value)
 
 
-# The largest page number a list accepts: beyond it the row offset would overflow the
-# database's integers (page=9223372036854775807 was a 500).
-MAX_PAGE = 1_000_000
-
-
 def page_number(value, name: str, errors: dict, largest: int = MAX_PAGE) -> int:
     """A page number (or page size) from a query string: a whole number from 1 to ``largest``,
     else a field error under ``name`` (and 1)."""
@@ -83,16 +79,6 @@ def page_number(value, name: str, errors: dict, largest: int = MAX_PAGE) -> int:
         errors[name] = f"at most {largest}"
         return largest
     return number
-
-
-def clamp_page(value, largest: int = MAX_PAGE) -> int:
-    """A page number for a web page: anything that is not a number from 1 to ``largest``
-    becomes the nearest one (1 for junk), so a hand-edited link never fails."""
-    try:
-        number = int(str(value)[:20])
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), largest)
 
 
 def register_input_checks(app: Flask) -> None:

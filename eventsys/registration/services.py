@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from eventsys.conferences.models import Category, Conference
-from eventsys.db_types import utcnow
+from eventsys.db_types import MAX_PAGE, utcnow
 from eventsys.errors import NotFound, ValidationError
 from eventsys.extensions import db
 from eventsys.registration.applicants import (
@@ -668,10 +668,6 @@ def search_registrations(
     return items, total
 
 
-# Far beyond any list, and (page - 1) * per_page stays well inside a 64-bit OFFSET.
-MAX_PAGE = 2**31
-
-
 def registration_page(
     conference: Conference,
     page: int = 1,
@@ -691,7 +687,7 @@ def registration_page(
         .options(joinedload(Registration.category))
         .order_by(Registration.id.desc())
     )
-    page = min(max(page, 1), MAX_PAGE)
+    page = min(max(page, 1), MAX_PAGE)  # the row offset stays inside the database's integers
     found = db.paginate(statement, page=page, per_page=per_page, max_per_page=None, error_out=False)
     if found.page > max(found.pages, 1):
         found = db.paginate(
