@@ -38,6 +38,13 @@ registration_cancelled = _signals.signal("registration-cancelled")
 #: figures; receivers return a list of ``(label, number, url or None)``.
 dashboard_figures = _signals.signal("dashboard-figures")
 
+#: sender: the conference; kwargs: release (the new schedule release), changes (a list of
+#: dicts, one per session that differs from the previous release: {"session_id": int,
+#: "code": str, "change": "added" | "moved" | "renamed" | "cancelled" | "changed",
+#: "title": str, "before": dict | None, "after": dict | None}). Sent inside the publishing
+#: transaction, so receivers may queue mail to the people concerned.
+schedule_published = _signals.signal("schedule-published")
+
 
 def refusals(signal, sender, **kwargs) -> list[str]:
     """The reasons receivers gave to refuse (their truthy return values)."""
