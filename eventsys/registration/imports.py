@@ -11,14 +11,9 @@ and approval do not apply (everyone imported is confirmed), capacity does.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from eventsys import signals
+from eventsys import signals, spreadsheets
 from eventsys.conferences.models import Category, Conference
 from eventsys.errors import ValidationError
 from eventsys.extensions import db
@@ -46,8 +41,6 @@ from eventsys.registration.statuses import Status, announce
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_SHOWN_PROBLEMS = 10
-# Leading rows with fewer filled cells than this are a title above the table, not its header.
-_HEADER_MIN_CELLS = 2
 
 # The most a file may hold; past these it is refused before it is read (or as soon as a row
 # is past them), with a message, instead of filling the memory (a 1 MB .xlsx can unpack to
@@ -58,8 +51,6 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 256
 
 REQUIRED_FIELDS = vocabulary.REQUIRED
-_HEADER_NOISE = re.compile(r"[\s*_\-/、:]")
-_HEADER_NOTE = re.compile(r"\(.*\)$")
 _EXCEL_FLOAT = re.compile(r"\d{5,}\.0+")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+\d+")
 _YES = {"yes", "y", "true", "1", "是", "有", "√", "✓"}
@@ -89,233 +80,21 @@ class Columns:
 
 
 def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the filled rows of a .csv or .xlsx file, every cell as trimmed text.
+    """The header and the filled rows of a .csv or .xlsx file, every cell as trimmed text
+    (``eventsys.spreadsheets``, within this module's limits).
 
     Rows are ``(row number, cells)`` with the row number as a spreadsheet program shows it
     (the header's row counts); empty rows are left out. The header is the first row with at
     least two filled cells, so a title line above the table is passed over.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in SUFFIXES:
-        _check_size(path)
-    if suffix == ".csv":
-        table = _read_csv(path)
-    elif suffix == ".xlsx":
-        table = _read_xlsx(path)
-    elif suffix in (".xls", ".et", ".numbers", ".ods"):
-        raise ValidationError(
-            _(
-                "%(name)s: this spreadsheet format cannot be read; save it as .xlsx "
-                "(Excel workbook) or .csv and import that.",
-                name=path.name,
-            ),
-            {"file": _("unsupported format")},
-        )
-    else:
-        raise ValidationError(
-            _(
-                "%(name)s: unknown file type %(suffix)s; import a .csv or .xlsx file.",
-                name=path.name,
-                suffix=suffix or _("(no extension)"),
-            ),
-            {"file": _("unsupported format")},
-        )
-    filled = [(number, cells) for number, cells in table if any(cells)]
-    if not filled:
-        raise ValidationError(
-            _("%(name)s is empty: its first row should name the columns.", name=path.name),
-            {"file": _("empty")},
-        )
-    start = next(
-        (i for i, (_n, cells) in enumerate(filled) if sum(map(bool, cells)) >= _HEADER_MIN_CELLS),
-        0,
-    )
-    headers = list(filled[start][1])
-    rows = filled[start + 1 :]
-    while headers and not headers[-1]:
-        headers.pop()
-    return headers, rows
-
-
-def _unreadable(path: Path, error: OSError) -> ValidationError:
-    return ValidationError(
-        _("Cannot read %(name)s: %(reason)s.", name=path.name, reason=error.strerror or error),
-        {"file": _("unreadable")},
-    )
-
-
-def _too_large(name: str, what: str) -> ValidationError:
-    return ValidationError(
-        _(
-            "%(name)s is too large to import (%(what)s); split it into smaller files.",
-            name=name,
-            what=what,
-        ),
-        {"file": _("too large")},
-    )
-
-
-def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise _unreadable(path, error) from None
-    if size > MAX_FILE_BYTES:
-        raise _too_large(path.name, _("more than %(n)s MB", n=MAX_FILE_BYTES // 2**20))
-
-
-def _check_shape(name: str, number: int, width: int) -> None:
-    """Refuse as soon as a row is past the most rows or columns a file may have."""
-    if number > MAX_ROWS:
-        raise _too_large(name, _("more than %(n)s rows", n=MAX_ROWS))
-    if width > MAX_COLUMNS:
-        raise _too_large(
-            name, _("row %(row)s has more than %(n)s columns", row=number, n=MAX_COLUMNS)
-        )
-
-
-def _read_csv(path: Path) -> list[tuple[int, list[str]]]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise _unreadable(path, error) from None
-    text = _decode(data, path.name)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ","
-    if "," not in first_line:
-        if "\t" in first_line:
-            delimiter = "\t"
-        elif ";" in first_line:
-            delimiter = ";"
-    table = []
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        for number, record in enumerate(reader, start=1):
-            _check_shape(path.name, number, len(record))
-            table.append((number, [cell.strip() for cell in record]))
-    except csv.Error as error:
-        raise ValidationError(
-            _("%(name)s is not a readable CSV file: %(reason)s.", name=path.name, reason=error),
-            {"file": _("not CSV")},
-        ) from None
-    return table
-
-
-def _decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (Excel on Chinese Windows)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(
-        _("%(name)s is not text in UTF-8 or GB18030; save it as CSV UTF-8.", name=name),
-        {"file": _("unknown encoding")},
-    )
-
-
-def _not_xlsx(path: Path, reason: str) -> ValidationError:
-    return ValidationError(
-        _("%(name)s is not a readable .xlsx workbook: %(reason)s.", name=path.name, reason=reason),
-        {"file": _("not .xlsx")},
-    )
-
-
-def _check_unpacked_size(path: Path) -> None:
-    """An .xlsx is a zip: add up what its members unpack to (from the zip's own directory,
-    before anything is unpacked) and refuse a file that would unpack to too much. The sizes
-    can be trusted: Python's zipfile stops a member at its stated size."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise _not_xlsx(path, _("it is not a zip archive, as every .xlsx file is")) from None
-    except OSError as error:
-        raise _unreadable(path, error) from None
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_UNPACKED_BYTES or len(infos) > 10_000:
-        raise _too_large(
-            path.name,
-            _("it unpacks to more than %(n)s MB", n=MAX_UNPACKED_BYTES // 2**20),
-        )
-
-
-def _read_xlsx(path: Path) -> list[tuple[int, list[str]]]:
-    """The first sheet's rows, read in openpyxl's read-only (streaming) mode after the size
-    checks; whatever is wrong inside the file (broken XML, missing parts) is one message."""
-    from openpyxl import load_workbook
-
-    _check_unpacked_size(path)
-    # The file is ours to open and close: a workbook that fails half-way through loading
-    # would otherwise leave its file open.
-    with open(path, "rb") as handle:
-        try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-        except ValidationError:
-            raise
-        except Exception as error:  # noqa: BLE001 (anything in a broken file)
-            raise _not_xlsx(path, _file_fault(error)) from None
-        try:
-            sheet = workbook.worksheets[0]
-            # Some programs write a wrong size into the file, which read-only mode trusts.
-            sheet.reset_dimensions()
-            table = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                _check_shape(path.name, number, len(values))
-                table.append((number, [_cell_text(value) for value in values]))
-            return table
-        except ValidationError:
-            raise
-        except Exception as error:  # noqa: BLE001 (broken sheet XML, bad cell values, …)
-            raise _not_xlsx(path, _file_fault(error)) from None
-        finally:
-            workbook.close()
-
-
-def _file_fault(error: Exception) -> str:
-    """What was wrong inside a workbook, in one line (a parser's message names the place)."""
-    text = " ".join(str(error).split())
-    if len(text) > 200:
-        text = text[:199] + "…"
-    return text or type(error).__name__
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as the text a person sees: 13800138000 stored as a number stays 13800138000."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value).strip()
+    limits = spreadsheets.Limits(MAX_FILE_BYTES, MAX_UNPACKED_BYTES, MAX_ROWS, MAX_COLUMNS)
+    return spreadsheets.read_rows(path, limits)
 
 
 # --- understanding the header ---------------------------------------------------------------
 
 
-def _header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").strip().lower()
-    text = _HEADER_NOTE.sub("", text)
-    return _HEADER_NOISE.sub("", text)
+_header_key = spreadsheets.header_key
 
 
 _CANONICAL = {
