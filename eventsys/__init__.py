@@ -103,6 +103,7 @@ DOMAINS = (
     "eventsys.auth",
     "eventsys.conferences",
     "eventsys.schedule",
+    "eventsys.signing",
     "eventsys.registration",
     "eventsys.checkin",
     "eventsys.api",

@@ -7,6 +7,7 @@ from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
+from eventsys.signing.models import SignedProject, SigningAudit, SigningSettings
 
 __all__ = [
     "ROLES",
@@ -29,5 +30,8 @@ __all__ = [
     "Room",
     "ScheduleSession",
     "SessionSpeaker",
+    "SignedProject",
+    "SigningAudit",
+    "SigningSettings",
     "User",
 ]

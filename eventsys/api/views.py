@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 from flask import Blueprint, g, jsonify, request
 
 from eventsys.auth.services import resolve_api_token, role_allows
@@ -20,6 +23,7 @@ from eventsys.registration.applicants import Applicant
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
 from eventsys.registration.services import mask_phone
+from eventsys.signing import services as signing_services
 from eventsys.web import page_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -339,3 +343,132 @@ def undo_checkin(conference: Conference, checkin_id: int):
     reversal = scan_log.undo_checkin(conference, checkin_id, _operator(), role=g.api_role)
     db.session.commit()
     return jsonify(reversal)
+
+
+# --- signed projects ------------------------------------------------------------------------
+
+_SIGNING_FIELDS = (
+    "title",
+    "party_a",
+    "party_b",
+    "other_parties",
+    "region",
+    "city",
+    "sector",
+    "kind",
+    "amount_wan",
+    "forum",
+    "session",
+    "signed_on",
+    "status",
+    "on_site",
+    "notes",
+    "key",
+)
+
+
+def _signing_body() -> dict:
+    """The JSON object with numbers read as exact decimals (``amount_wan: 1234.5`` is never a
+    float), each field of a usable JSON type."""
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationError(
+            "Send a JSON object with Content-Type: application/json.", {"body": "not JSON"}
+        )
+    errors = {}
+    raw = {}
+    for key in _SIGNING_FIELDS:
+        value = body.get(key)
+        if key == "on_site":
+            if value is not None and not isinstance(value, bool):
+                errors[key] = "must be true or false"
+        elif key == "amount_wan":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, str | int | Decimal)
+            ):
+                errors[key] = "must be a decimal string or number"
+        elif value is not None and not isinstance(value, str):
+            errors[key] = "must be a string"
+        raw[key] = value
+    if errors:
+        raise ValidationError("Please correct the marked fields.", errors)
+    return raw
+
+
+def _signing_actor():
+    token = g.api_token
+    return signing_services.Actor(token.user.id if token is not None else None, "API token")
+
+
+@bp.post("/conferences/<slug>/signings")
+@api_conference("staff")
+def create_signing(conference: Conference):
+    project = signing_services.create_project(conference, _signing_body(), _signing_actor())
+    db.session.commit()
+    return jsonify({"id": project.id}), 201
+
+
+def _signing_item(project) -> dict:
+    values = signing_services.project_values(project)
+    values["key"] = project.key
+    return {"id": project.id, **values}
+
+
+@bp.get("/conferences/<slug>/signings")
+@api_conference("staff")
+def list_signings(conference: Conference):
+    errors = {}
+    page = page_number(request.args.get("page", "1"), "page", errors)
+    per_page = page_number(request.args.get("per_page", "50"), "per_page", errors, largest=500)
+    if errors:
+        raise ValidationError("Please correct the marked fields.", errors)
+    filters = {key: request.args.get(key, "") for key in signing_services.FILTERS}
+    found, running = signing_services.project_page(conference, filters, page, per_page)
+    return jsonify(
+        {
+            "items": [_signing_item(p) for p in found.items],
+            "total": running["count"],
+            "total_wan": format(running["total_wan"], "f"),
+            "page": found.page,
+            "per_page": per_page,
+        }
+    )
+
+
+@bp.route("/conferences/<slug>/signings/<int:project_id>", methods=["PUT", "PATCH"])
+@api_conference("staff")
+def update_signing(conference: Conference, project_id: int):
+    body = _signing_body()
+    if request.method == "PATCH":
+        current = signing_services.project_values(
+            signing_services.get_project(conference, project_id)
+        )
+        body = {**current, **{k: v for k, v in body.items() if v is not None}}
+    project = signing_services.update_project(conference, project_id, body, _signing_actor())
+    db.session.commit()
+    return jsonify(_signing_item(project))
+
+
+@bp.delete("/conferences/<slug>/signings/<int:project_id>")
+@api_conference("staff")
+def delete_signing(conference: Conference, project_id: int):
+    signing_services.delete_project(conference, project_id, _signing_actor())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/conferences/<slug>/signings/tally")
+@api_conference("staff")
+def signing_tally(conference: Conference):
+    by = request.args.get("by", "region")
+    status = request.args.get("status", "signed")
+    if status not in ("signed", "intent", "all"):
+        raise ValidationError(
+            "Please correct the marked fields.", {"status": "signed, intent or all"}
+        )
+    result = signing_services.tally(conference, by, None if status == "all" else status)
+    result.pop("by", None)
+    return jsonify(result)
