@@ -140,3 +140,14 @@ def display_amount(wan: Decimal | None) -> str:
         return ""
     shown = wan.quantize(Decimal("0.01")) if wan == wan.quantize(Decimal("0.01")) else wan
     return f"{shown:,}万元"
+
+
+def plain_wan(wan) -> str:
+    """万元 in a table: ``3,500``, ``1,234.5``, ``0.0001`` (thousands grouped, no exponent, no
+    trailing zeros); accepts the API's decimal strings too."""
+    if wan is None or wan == "":
+        return ""
+    value = Decimal(wan)
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):,}"
+    return format(value.normalize(), ",f")

@@ -41,7 +41,7 @@ from eventsys.signing.forms import (
     UploadForm,
 )
 from eventsys.signing.models import SigningSettings
-from eventsys.signing.money import display_amount, display_wan, from_yuan
+from eventsys.signing.money import display_amount, display_wan, from_yuan, plain_wan
 from eventsys.signing.rules import KIND_LABELS, ON_SITE_LABELS, STATUS_LABELS
 from eventsys.web import attempt
 
@@ -58,6 +58,7 @@ def signing_helpers():
         "display_wan": display_wan,
         "display_amount": display_amount,
         "from_yuan": from_yuan,
+        "plain_wan": plain_wan,
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "on_site_label": lambda on_site: ON_SITE_LABELS[bool(on_site)],

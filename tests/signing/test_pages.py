@@ -152,7 +152,7 @@ def test_tallies_page_shows_shares(sqlite_app, web):
         db.session.commit()
     login(web, "staff@example.com", "correct-horse-battery")
     html = web.get(BASE + "/tallies").get_data(as_text=True)
-    assert "66.7%" in html and "33.3%" in html and "3703.5000" in html
+    assert "66.7%" in html and "33.3%" in html and "3,703.5" in html
 
 
 def test_the_big_screen_is_off_until_switched_on(sqlite_app, web):

@@ -5,13 +5,14 @@
 
 const root = document.querySelector("[data-screen]");
 const list = root.querySelector("[data-latest]");
+const ticker = list.parentElement;
 const POLL_MS = 1000;
 let etag = "";
 
 function render(data) {
   root.querySelector("[data-count]").textContent = data.count;
   root.querySelector("[data-total]").textContent = data.total_yi;
-  const known = new Set([...list.children].map((li) => li.dataset.id));
+  const known = new Set([...list.querySelectorAll("li:not([data-copy])")].map((li) => li.dataset.id));
   const items = data.latest.map((item) => {
     const li = document.createElement("li");
     li.dataset.id = String(item.id);
@@ -26,6 +27,23 @@ function render(data) {
     return li;
   });
   list.replaceChildren(...items);
+  scrollIfNeeded();
+}
+
+// Only a list taller than the screen scrolls: a second copy follows the first, so that moving
+// up by half the list's height loops without a jump.
+function scrollIfNeeded() {
+  for (const copy of list.querySelectorAll("[data-copy]")) copy.remove();
+  const overflowing = list.scrollHeight > ticker.clientHeight;
+  list.classList.toggle("scrolling", overflowing);
+  if (!overflowing) return;
+  for (const li of [...list.children]) {
+    const copy = li.cloneNode(true);
+    copy.dataset.copy = "";
+    copy.classList.remove("fresh");
+    copy.setAttribute("aria-hidden", "true");
+    list.append(copy);
+  }
 }
 
 async function poll() {
@@ -40,7 +58,9 @@ async function poll() {
   } catch {
     // the network dropped: try again at the next poll
   }
-  setTimeout(poll, POLL_MS);
+  scrollIfNeeded();
+setTimeout(poll, POLL_MS);
 }
 
+scrollIfNeeded();
 setTimeout(poll, POLL_MS);
