@@ -17,7 +17,7 @@ from eventsys.signing.money import (
 
 @pytest.fixture(autouse=True)
 def _context(sqlite_app):
-    with sqlite_app.test_request_context():
+    with sqlite_app.test_request_context("/api/"):  # answers in English
         yield
 
 
