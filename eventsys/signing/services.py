@@ -174,11 +174,16 @@ def create_project(conference: Conference, raw: dict, actor: Actor) -> SignedPro
         raise _duplicate(found)
     now = utcnow()
     project = SignedProject(conference_id=conference.id, created_at=now, updated_at=now, **values)
-    db.session.add(project)
+    # A concurrent request with the same project commits first: the unique key refuses this
+    # insert inside a savepoint (the project, added in it, leaves the session with it) and
+    # the answer is the same 409 as when the row was there before.
     try:
         with db.session.begin_nested():
+            db.session.add(project)
             db.session.flush()
     except IntegrityError:
+        if project in db.session:
+            db.session.expunge(project)
         found = _already_recorded(conference, values["key"])
         raise _duplicate(found) if found else Conflict(_("Recorded meanwhile.")) from None
     _audit(
@@ -224,6 +229,15 @@ def update_project(
             setattr(project, name, after)
     if changes:
         project.updated_at = utcnow()
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            raise Conflict(
+                _("Another project with the same title, parties and date was just recorded."),
+                {"title": _("already recorded")},
+                code="already_recorded",
+            ) from None
         _audit(conference, actor, "update", project.id, project.title, changes)
     db.session.flush()
     return project
