@@ -30,11 +30,21 @@ class SignedProject(db.Model):
         UniqueConstraint("conference_id", "key"),
         # The tallies: GROUP BY one key within a conference, summing the amount; the amount in
         # the index lets PostgreSQL answer from the index alone.
-        Index("ix_signed_projects_region", "conference_id", "status", "region", "amount_yuan"),
+        # region then sector: the tally by region and the region × sector table alike
+        Index(
+            "ix_signed_projects_region",
+            "conference_id",
+            "status",
+            "region",
+            "sector",
+            "amount_yuan",
+        ),
         Index("ix_signed_projects_sector", "conference_id", "status", "sector", "amount_yuan"),
         Index("ix_signed_projects_forum", "conference_id", "status", "forum_id", "amount_yuan"),
         Index("ix_signed_projects_date", "conference_id", "status", "signed_on", "amount_yuan"),
         Index("ix_signed_projects_kind", "conference_id", "status", "kind", "amount_yuan"),
+        # the totals (signed / intent, on site / counted only) from the index alone
+        Index("ix_signed_projects_totals", "conference_id", "status", "on_site", "amount_yuan"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,7 +81,8 @@ def upgrade():
         batch_op.create_index('ix_signed_projects_forum', ['conference_id', 'status', 'forum_id', 'amount_yuan'], unique=False)
         batch_op.create_index(batch_op.f('ix_signed_projects_forum_id'), ['forum_id'], unique=False)
         batch_op.create_index('ix_signed_projects_kind', ['conference_id', 'status', 'kind', 'amount_yuan'], unique=False)
-        batch_op.create_index('ix_signed_projects_region', ['conference_id', 'status', 'region', 'amount_yuan'], unique=False)
+        batch_op.create_index('ix_signed_projects_region', ['conference_id', 'status', 'region', 'sector', 'amount_yuan'], unique=False)
+        batch_op.create_index('ix_signed_projects_totals', ['conference_id', 'status', 'on_site', 'amount_yuan'], unique=False)
         batch_op.create_index('ix_signed_projects_sector', ['conference_id', 'status', 'sector', 'amount_yuan'], unique=False)
         batch_op.create_index(batch_op.f('ix_signed_projects_session_id'), ['session_id'], unique=False)
 
@@ -93,6 +94,7 @@ def downgrade():
     with op.batch_alter_table('signed_projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signed_projects_session_id'))
         batch_op.drop_index('ix_signed_projects_sector')
+        batch_op.drop_index('ix_signed_projects_totals')
         batch_op.drop_index('ix_signed_projects_region')
         batch_op.drop_index('ix_signed_projects_kind')
         batch_op.drop_index(batch_op.f('ix_signed_projects_forum_id'))
