@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from eventsys.conferences.models import Conference, Forum
 from eventsys.extensions import db
 from eventsys.signing import services
-from eventsys.signing.money import display_wan
+from eventsys.signing.money import display_wan, plain_wan
 from eventsys.text import exportable
 
 HEADERS = [
@@ -243,6 +243,7 @@ def to_pdf(conference: Conference, filters: dict | None = None) -> bytes:
         rows=rows,
         label=lambda by, key: _group_label_zh(by, key, forums),
         display_wan=display_wan,
+        plain_wan=plain_wan,
         names={
             "forum": "按分论坛",
             "region": "按地区",
