@@ -169,7 +169,8 @@ def bench_tally(label: str, uri: str, workdir: Path, projects: int) -> dict:
             with db.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE")
         print(
-            f"  {label}: {projects:,} + {projects // 5:,} projects inserted in {time.perf_counter() - started:.1f} s"
+            f"  {label}: {projects:,} + {projects // 5:,} projects inserted in "
+            f"{time.perf_counter() - started:.1f} s"
         )
         counter = Counter(db.engine)
         results = {}
@@ -181,7 +182,8 @@ def bench_tally(label: str, uri: str, workdir: Path, projects: int) -> dict:
             median, p95 = timed(lambda by=by: services.tally(conference, by), 20)
             results[by] = (median, p95, statements)
             print(
-                f"  {label}: tally by {by:<7} median {median:7.1f} ms  p95 {p95:7.1f} ms  ({statements} statements)"
+                f"  {label}: tally by {by:<7} median {median:7.1f} ms  p95 {p95:7.1f} ms  "
+                f"({statements} statements)"
             )
         signed_total = services.tally(conference, "region", status=None)
         assert Decimal(signed_total["total_wan"]) * 10_000 == expected, "tally is not the exact sum"
@@ -196,7 +198,8 @@ def bench_tally(label: str, uri: str, workdir: Path, projects: int) -> dict:
             part_median, _p95 = timed(part, 5)
             print(f"  {label}: {name} median {part_median:7.1f} ms")
         print(
-            f"  {label}: summary (5 tallies, cross table, totals) median {median:7.1f} ms  p95 {p95:7.1f} ms  ({statements} statements)"
+            f"  {label}: summary (5 tallies, cross table, totals) median {median:7.1f} ms  "
+            f"p95 {p95:7.1f} ms  ({statements} statements)"
         )
         db.session.remove()
         db.engine.dispose()
@@ -282,7 +285,8 @@ def bench_import_rows(label: str, uri: str, workdir: Path, rows: list, total: De
             assert len(result.rows) == len(rows)
             assert Decimal(tally["total_wan"]) == total, (tally["total_wan"], total)
             print(
-                f"  {label}: import of {len(rows):,} rows from {path.suffix}: {seconds:.2f} s (CPU {cpu:.2f} s), tally = exact sum {tally['total_display']}"
+                f"  {label}: import of {len(rows):,} rows from {path.suffix}: {seconds:.2f} s "
+                f"(CPU {cpu:.2f} s), tally = exact sum {tally['total_display']}"
             )
             db.session.remove()
             db.engine.dispose()
@@ -435,15 +439,17 @@ def bench_screens(uri: str, workdir: Path, screens: int, seconds: float) -> None
         elapsed = time.perf_counter() - started + 2
         polls = sum(answers.values())
         print(
-            f"  {screens} screens polling once a second for {elapsed:.0f} s: {polls / elapsed:.0f} answers/s, "
-            f"{answers['304']} × 304, {answers['200']} × 200, {answers['other']} failed; "
-            f"poll median {statistics.median(poll_ms):.1f} ms, p95 {sorted(poll_ms)[int(len(poll_ms) * 0.95)]:.1f} ms"
+            f"  {screens} screens polling once a second for {elapsed:.0f} s: "
+            f"{polls / elapsed:.0f} answers/s, {answers['304']} × 304, {answers['200']} × 200, "
+            f"{answers['other']} failed; poll median {statistics.median(poll_ms):.1f} ms, "
+            f"p95 {sorted(poll_ms)[int(len(poll_ms) * 0.95)]:.1f} ms"
         )
         for path, _headers in staff:
             q, b = quiet[path], busy[path]
             print(
-                f"  staff {path.split('?')[0].replace(SLUG, '<slug>')}: median {statistics.median(q):.1f} ms alone, "
-                f"{statistics.median(b):.1f} ms with the screens (p95 {sorted(q)[-1]:.1f} / {sorted(b)[-1]:.1f} ms)"
+                f"  staff {path.split('?')[0].replace(SLUG, '<slug>')}: median "
+                f"{statistics.median(q):.1f} ms alone, {statistics.median(b):.1f} ms with the "
+                f"screens (slowest {sorted(q)[-1]:.1f} / {sorted(b)[-1]:.1f} ms)"
             )
 
 
