@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -63,8 +64,47 @@ def signing_helpers():
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "on_site_label": lambda on_site: ON_SITE_LABELS[bool(on_site)],
         "group_label": services.label_of,
+        "field_label": lambda name: str(FIELD_LABELS.get(name, name)),
+        "audit_value": _audit_value,
         "is_organizer": g.get("conference_role") == "organizer",
     }
+
+
+FIELD_LABELS = {
+    "key": _l("Key"),
+    "title": _l("Project title"),
+    "party_a": _l("Party A (甲方)"),
+    "party_b": _l("Party B (乙方)"),
+    "other_parties": _l("Further parties"),
+    "region": _l("Region"),
+    "city": _l("City"),
+    "sector": _l("Sector"),
+    "kind": _l("Kind"),
+    "amount_yuan": _l("Amount (万元)"),
+    "signed_on": _l("Date signed"),
+    "forum_id": _l("Forum"),
+    "session_id": _l("Session"),
+    "status": _l("Status"),
+    "on_site": _l("Signed on site"),
+    "notes": _l("Notes"),
+}
+
+
+def _audit_value(name: str, value) -> str:
+    """A value as the change log shows it: amounts in 万元, kinds and statuses by name."""
+    if value is None or value == "":
+        return "—"
+    if name == "amount_yuan":
+        return plain_wan(from_yuan(int(value)))
+    if name == "kind":
+        return str(KIND_LABELS.get(value, value))
+    if name == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if name == "on_site":
+        return str(ON_SITE_LABELS[bool(value)])
+    if name == "key" and str(value).startswith("h:"):
+        return "—"
+    return str(value)
 
 
 def _actor() -> services.Actor:

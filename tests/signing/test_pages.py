@@ -87,7 +87,7 @@ def test_record_edit_delete_with_the_change_log(sqlite_app, web):
     assert [a for a, _who in actions] == ["create", "update", "delete"]
     assert {who for _a, who in actions} == {"staff@example.com"}
     log = web.get(BASE + "/history").get_data(as_text=True)
-    assert "amount_yuan" in log and "钠离子电池中试" in log
+    assert "金额（万元）: 28,000 → 3,000" in log and "钠离子电池中试" in log
 
 
 def test_upload_preview_then_confirm(sqlite_app, web, tmp_path):
