@@ -48,9 +48,7 @@ class ProjectForm(FlaskForm):
     )
 
     def set_choices(self, conference, sectors: list[str]) -> None:
-        self.sector.choices = [SelectChoice("", "—")] + [SelectChoice(s, s) for s in sectors]
-        if self.sector.data and self.sector.data not in sectors:
-            self.sector.choices.append(SelectChoice(self.sector.data, self.sector.data))
+        self.sector_list = sectors  # offered in a datalist; the rules check a configured list
         self.forum.choices = [SelectChoice("", "—")] + [
             SelectChoice(f.code, localized(f, "name")) for f in conference.forums
         ]

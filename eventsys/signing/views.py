@@ -147,8 +147,7 @@ def _project_form(conference: Conference, obj=None) -> ProjectForm:
     form = ProjectForm(data=data) if data else ProjectForm()
     if obj is None and request.method == "GET":
         form.signed_on.data = conference.starts_on
-    settings = services.settings_of(conference, create=False)
-    form.set_choices(conference, list(settings.sectors or []) if settings else [])
+    form.set_choices(conference, services.filter_choices(conference)["sectors"])
     return form
 
 
