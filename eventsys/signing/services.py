@@ -570,15 +570,36 @@ def totals(conference_id: int) -> dict:
 
 def summary(conference: Conference) -> dict:
     """Everything a report needs: the totals, each key's tally with shares, the region ×
-    sector table and the comparison with the last edition (or None)."""
+    sector table and the comparison with the last edition (or None). The region and sector
+    tallies are the cross table's margins: six statements in all, without a last edition."""
+    cross = cross_table(conference)
+    by = {"forum": tally(conference, "forum")}
+    for key, margins in (("region", cross["region_totals"]), ("sector", cross["sector_totals"])):
+        by[key] = _margin_tally(key, margins, cross)
+    for key in ("kind", "date"):
+        by[key] = tally(conference, key)
     return {
         "totals": totals(conference.id),
-        "by": {
-            by: with_shares(tally(conference, by))
-            for by in ("forum", "region", "sector", "kind", "date")
-        },
-        "cross": cross_table(conference),
+        "by": {key: with_shares(by[key]) for key in ("forum", "region", "sector", "kind", "date")},
+        "cross": cross,
         "comparison": comparison(conference),
+    }
+
+
+def _margin_tally(by: str, margins: dict, cross: dict) -> dict:
+    """A tally (as ``tally`` returns it) from the cross table's row or column totals."""
+    groups = sorted(
+        margins.items(), key=lambda item: (-item[1]["total_wan"], -item[1]["count"], item[0])
+    )
+    return {
+        "by": by,
+        "count": cross["count"],
+        "total_wan": wan_text(cross["total_wan"]),
+        "total_display": display_wan(cross["total_wan"]),
+        "groups": [
+            {"key": key or "", "count": value["count"], "total_wan": wan_text(value["total_wan"])}
+            for key, value in groups
+        ],
     }
 
 

@@ -55,6 +55,14 @@ def test_awkward_amounts_tally_to_the_exact_sum(ctx, tmp_path, kind):
     forum = {g["key"]: g["count"] for g in services.tally(conference, "forum")["groups"]}
     assert forum == {"ai": 4, "bio": 1, "": 3}
     assert services.tally(conference, "region")["total_display"] == "8.89亿元"
+    summary = services.summary(conference)
+    for by in ("region", "sector"):  # the cross table's margins are the tallies
+        margins = [
+            {name: g[name] for name in ("key", "count", "total_wan")}
+            for g in summary["by"][by]["groups"]
+        ]
+        assert margins == services.tally(conference, by)["groups"]
+    assert summary["cross"]["total_wan"] == Decimal(AWKWARD_TOTAL)
     audit = db.session.execute(select(SigningAudit)).scalar_one()
     assert (audit.action, audit.changes["rows"]) == ("import", 8)
 
