@@ -76,7 +76,7 @@ def conference_json(slug: str) -> dict:
 
 def fill(conference, count: int, seed: int) -> int:
     """``count`` projects in bulk; returns their exact sum in yuan."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from eventsys.conferences.models import Forum
     from eventsys.db_types import utcnow
@@ -118,10 +118,10 @@ def fill(conference, count: int, seed: int) -> int:
             }
         )
         if len(batch) == 5000:
-            db.session.execute(insert(SignedProject), batch)
+            db.session.execute(SignedProject.__table__.insert(), batch)
             batch = []
     if batch:
-        db.session.execute(insert(SignedProject), batch)
+        db.session.execute(SignedProject.__table__.insert(), batch)
     db.session.commit()
     return total
 

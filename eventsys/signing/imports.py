@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eventsys import spreadsheets
@@ -248,7 +248,7 @@ def insert_projects(conference: Conference, rows: list[dict], actor, source: str
     try:
         with db.session.begin_nested():
             db.session.execute(
-                insert(SignedProject),
+                SignedProject.__table__.insert(),
                 [
                     {**values, "conference_id": conference.id, "created_at": now, "updated_at": now}
                     for values in rows
