@@ -44,6 +44,7 @@ from eventsys.signing.forms import (
 from eventsys.signing.models import SigningSettings
 from eventsys.signing.money import display_amount, display_wan, from_yuan, plain_wan
 from eventsys.signing.rules import KIND_LABELS, ON_SITE_LABELS, STATUS_LABELS
+from eventsys.text import clean_text
 from eventsys.web import attempt
 
 bp = Blueprint("signing", __name__, url_prefix="/manage")
@@ -339,7 +340,7 @@ def confirm_import(conference: Conference):
     if path is None:
         flash(_("The uploaded file is gone (it is kept for an hour). Upload it again."), "error")
         return redirect(url_for("signing.upload", slug=conference.slug))
-    source = request.form.get("source", "")[:200] or path.name
+    source = clean_text(request.form.get("source", ""), 200, "source", {}) or path.name
     done = attempt(lambda: imports.import_file(conference, path, _actor(), source))
     if done:
         path.unlink(missing_ok=True)
