@@ -340,7 +340,7 @@ def confirm_import(conference: Conference):
     if path is None:
         flash(_("The uploaded file is gone (it is kept for an hour). Upload it again."), "error")
         return redirect(url_for("signing.upload", slug=conference.slug))
-    source = clean_text(request.form.get("source", ""), 200, "source", {}) or path.name
+    source = clean_text(request.form.get("source", ""), 200, "source", {})[:200] or path.name
     done = attempt(lambda: imports.import_file(conference, path, _actor(), source))
     if done:
         path.unlink(missing_ok=True)
