@@ -36,6 +36,7 @@ class ProjectForm(FlaskForm):
     )
     signed_on = DateField(_l("Date signed"), validators=[InputRequired()])
     forum = SelectField(_l("Forum"), choices=[], validate_choice=False)
+    session = SelectField(_l("Signing session"), choices=[], validate_choice=False)
     status = SelectField(
         _l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
     )
@@ -47,7 +48,10 @@ class ProjectForm(FlaskForm):
         description=_l("Optional: your own number for the project; imports match on it."),
     )
 
-    def set_choices(self, conference, sectors: list[str]) -> None:
+    def set_choices(self, conference, sectors: list[str], sessions=()) -> None:
+        self.session.choices = [SelectChoice("", "—")] + [
+            SelectChoice(code, title) for code, title in sessions
+        ]
         self.sector_list = sectors  # offered in a datalist; the rules check a configured list
         self.forum.choices = [SelectChoice("", "—")] + [
             SelectChoice(f.code, localized(f, "name")) for f in conference.forums
@@ -66,6 +70,7 @@ class ProjectForm(FlaskForm):
             "amount_wan": self.amount_wan.data,
             "signed_on": self.signed_on.data,
             "forum": self.forum.data,
+            "session": self.session.data,
             "status": self.status.data,
             "on_site": bool(self.on_site.data),
             "notes": self.notes.data,

@@ -20,6 +20,7 @@ from eventsys.conferences.models import Conference, Forum
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, NotFound, ValidationError
 from eventsys.extensions import db
+from eventsys.schedule.models import ScheduleSession
 from eventsys.signing.models import SignedProject, SigningAudit, SigningSettings
 from eventsys.signing.money import display_wan, from_yuan, wan_text
 from eventsys.signing.rules import KIND_LABELS, STATUS_LABELS, Lookup, check_values, word_key
@@ -382,6 +383,22 @@ def filter_choices(conference: Conference) -> dict:
         "regions": [r for r in regions if r],
         "sectors": list(dict.fromkeys([*configured, *(s for s in sectors if s)])),
     }
+
+
+def session_choices(conference: Conference) -> list[tuple[str, str]]:
+    """The timetable's sessions as (code, title), ceremonies first, then by start."""
+    return [
+        (code, title)
+        for code, title in db.session.execute(
+            select(ScheduleSession.code, ScheduleSession.title)
+            .where(ScheduleSession.conference_id == conference.id)
+            .order_by(
+                (ScheduleSession.kind != "ceremony"),
+                ScheduleSession.starts_at,
+                ScheduleSession.position,
+            )
+        )
+    ]
 
 
 # --- tallies ----------------------------------------------------------------------------------

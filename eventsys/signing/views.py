@@ -148,7 +148,11 @@ def _project_form(conference: Conference, obj=None) -> ProjectForm:
     form = ProjectForm(data=data) if data else ProjectForm()
     if obj is None and request.method == "GET":
         form.signed_on.data = conference.starts_on
-    form.set_choices(conference, services.filter_choices(conference)["sectors"])
+    form.set_choices(
+        conference,
+        services.filter_choices(conference)["sectors"],
+        services.session_choices(conference),
+    )
     return form
 
 

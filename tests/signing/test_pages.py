@@ -61,6 +61,7 @@ def test_record_edit_delete_with_the_change_log(sqlite_app, web):
         "amount_wan": "2.8亿",
         "signed_on": "2026-12-18",
         "forum": "ai",
+        "session": "opening",
         "status": "signed",
         "on_site": "y",
     }
@@ -73,7 +74,10 @@ def test_record_edit_delete_with_the_change_log(sqlite_app, web):
     assert _count(sqlite_app) == 1
 
     with sqlite_app.app_context():
-        project_id = db.session.execute(select(SignedProject.id)).scalar_one()
+        project_id, session = db.session.execute(
+            select(SignedProject.id, SignedProject.session_id)
+        ).one()
+        assert session is not None  # the timetable's 开幕式
     edit = f"{BASE}/{project_id}/edit"
     assert submit(web, edit, {**form, "amount_wan": "3000"}).status_code == 302
     assert "3,000.00万元" in web.get(BASE + "/").get_data(as_text=True)
