@@ -38,6 +38,18 @@ CHANGE_LABELS = {
     "changed": _l("changed"),
 }
 
+CONFLICT_LABELS = {
+    "room_overlap": _l("Room booked twice"),
+    "speaker_double_booked": _l("Person in two places"),
+    "capacity_exceeds_room": _l("More seats than the room"),
+    "outside_conference": _l("Outside the conference"),
+    "crosses_midnight": _l("Past midnight"),
+}
+
+
+def conflict_label(kind: str) -> str:
+    return str(CONFLICT_LABELS.get(kind, kind))
+
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))

@@ -16,19 +16,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 
 from eventsys.conferences.models import Conference
 from eventsys.schedule.models import ScheduleRelease
 from eventsys.schedule.releases import latest_release_row, parse_iso_utc
 
 
+def _request_cache(name: str) -> dict:
+    """A dict that lives as long as the current request (an app context may outlive a
+    request, in tests and commands: its ``g`` is not enough); empty outside requests."""
+    if not has_request_context():
+        return {}
+    holder = getattr(request, "_eventsys_schedule", None)
+    if holder is None:
+        holder = {}
+        request._eventsys_schedule = holder
+    return holder.setdefault(name, {})
+
+
 def latest_release(conference: Conference) -> ScheduleRelease | None:
     """The conference's latest published release, or None before the first (one query,
     remembered for the rest of the request)."""
-    if not has_request_context():
-        return latest_release_row(conference)
-    cache = g.setdefault("_schedule_latest_release", {})
+    cache = _request_cache("latest")
     if conference.id not in cache:
         cache[conference.id] = latest_release_row(conference)
     return cache[conference.id]
@@ -77,7 +87,7 @@ def open_snapshot(snapshot: dict, release: ScheduleRelease | None = None) -> Pro
 
 def published_programme(conference: Conference) -> Programme:
     """The latest release opened for reading (an empty programme before the first)."""
-    cache = g.setdefault("_schedule_programme", {}) if has_request_context() else {}
+    cache = _request_cache("programme")
     if conference.id in cache:
         return cache[conference.id]
     release = latest_release(conference)

@@ -16,7 +16,14 @@ from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.extensions import db
 from eventsys.schedule import exports
-from eventsys.schedule.labels import change_label, describe_move, kind_label, loc, role_label
+from eventsys.schedule.labels import (
+    change_label,
+    conflict_label,
+    describe_move,
+    kind_label,
+    loc,
+    role_label,
+)
 from eventsys.schedule.models import ScheduleRelease, ScheduleSession, person_key
 from eventsys.schedule.published import published_programme
 from eventsys.urls import base_url
@@ -254,5 +261,6 @@ def template_helpers() -> dict:
         "kind_label": kind_label,
         "role_label": role_label,
         "change_label": change_label,
+        "conflict_label": conflict_label,
         "describe_move": describe_move,
     }
