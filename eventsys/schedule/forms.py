@@ -17,12 +17,12 @@ class SessionForm(FlaskForm):
     code = StringField(_l("Code"), description=_l("Letters, digits, '-', '_' or '.'; unique."))
     title = StringField(_l("Title (Chinese)"))
     title_en = StringField(_l("Title (English)"))
-    kind = SelectField(_l("Kind"))
+    kind = SelectField(_l("Kind"), validate_choice=False)
     day = StringField(_l("Day"), render_kw={"type": "date"})
     start = StringField(_l("Starts"), render_kw={"type": "time", "step": 300})
     end = StringField(_l("Ends"), render_kw={"type": "time", "step": 300})
-    room = SelectField(_l("Room"))
-    forum = SelectField(_l("Forum"))
+    room = SelectField(_l("Room"), validate_choice=False)
+    forum = SelectField(_l("Forum"), validate_choice=False)
     capacity = StringField(
         _l("Seats"),
         render_kw={"inputmode": "numeric"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eventsys.extensions import db
-from tests.factories import conference_json, make_conference
+from tests.factories import make_conference
 
 
 def session(code, start, end, room="hall-a", speakers=(), **extra) -> dict:
@@ -28,7 +28,7 @@ def session(code, start, end, room="hall-a", speakers=(), **extra) -> dict:
 
 def make_timetable(sessions: list[dict], **changes):
     """The contract's conference with two rooms (A厅 500 seats, B厅 100) and ``sessions``."""
-    data = conference_json(
+    conference = make_conference(
         rooms=[
             {"code": "hall-a", "name": "A厅", "capacity": 500},
             {"code": "hall-b", "name": "B厅", "capacity": 100},
@@ -37,6 +37,5 @@ def make_timetable(sessions: list[dict], **changes):
         sessions=sessions,
         **changes,
     )
-    conference = make_conference(**{k: v for k, v in data.items() if k != "slug"})
     db.session.commit()
     return conference
