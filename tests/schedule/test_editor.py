@@ -98,7 +98,7 @@ def test_drag_and_drop_moves_a_session_and_answers_its_warnings(ctx, client):
     )
     sign_in(client, conference)
     token = csrf_token(client, GRID)
-    a, b = get("a"), get("b")
+    a = get("a")
     hall_b = conference.rooms[1].id
     moved = client.post(
         GRID + "move",

@@ -20,6 +20,11 @@ def count(model) -> int:
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+LU = ("陆为民", "天津市科协", "speaker")
+LI = ("李晓东", "四川省科协", "chair")
+LIU = ("刘志远", "电子科技大学", "speaker")
+
+
 def full_document() -> dict:
     return conference_json(
         sessions=[
