@@ -154,14 +154,15 @@ def find_conflicts(conference: Conference, sessions: list | None = None) -> list
                 ),
             )
         if last_day > start.date():
+            start_text, end_text = f"{start:%m-%d %H:%M}", f"{end:%m-%d %H:%M}"
             add(
                 "crosses_midnight",
                 [session],
                 _(
                     "%(title)s runs past midnight (%(start)s to %(end)s).",
                     title=_title(session),
-                    start=f"{start:%m-%d %H:%M}",
-                    end=f"{end:%m-%d %H:%M}",
+                    start=start_text,
+                    end=end_text,
                 ),
             )
     order = {kind: i for i, kind in enumerate(TYPES)}
