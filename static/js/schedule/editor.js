@@ -37,6 +37,8 @@ if (grid) {
   wide.addEventListener("change", layout);
 
   let drag = null;
+  // Links are natively draggable; the grid moves sessions itself.
+  grid.addEventListener("dragstart", (event) => event.preventDefault());
 
   function slotHeight() {
     const hour = grid.querySelector(".grid-hour");
