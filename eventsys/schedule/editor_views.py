@@ -90,7 +90,8 @@ def grid(conference: Conference):
     sessions = releases.draft_sessions(conference)
     active = [s for s in sessions if not s.cancelled]
     warnings = conflict_rules.find_conflicts(conference, active)
-    changes, other = releases.unpublished_changes(conference, sessions)
+    latest = releases.latest_release_row(conference)
+    changes, other = releases.unpublished_changes(conference, sessions, latest)
     day = _chosen_day(conference, sessions)
     return render_template(
         "schedule/editor.html",
@@ -103,7 +104,7 @@ def grid(conference: Conference):
         warnings_by_session=conflict_rules.by_session(warnings),
         changes=changes,
         other_changes=other,
-        latest=releases.latest_release_row(conference),
+        latest=latest,
         slot_minutes=SLOT_MINUTES,
     )
 
@@ -419,14 +420,15 @@ def publish(conference: Conference):
             flash(_("Version %(version)s is published.", version=done.value.version), "success")
             return redirect(url_for("schedule_editor.release_list", slug=conference.slug))
         status = done.status
-    changes, other = releases.unpublished_changes(conference)
+    latest = releases.latest_release_row(conference)
+    changes, other = releases.unpublished_changes(conference, latest=latest)
     return render_template(
         "schedule/publish.html",
         conference=conference,
         form=form,
         changes=changes,
         other_changes=other,
-        latest=releases.latest_release_row(conference),
+        latest=latest,
     ), status
 
 

@@ -7,9 +7,12 @@ still editing is not shown until they publish it.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from itertools import groupby
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, json, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from eventsys.conferences.access import conference_view
@@ -25,7 +28,7 @@ from eventsys.schedule.labels import (
     role_label,
 )
 from eventsys.schedule.models import ScheduleRelease, ScheduleSession, person_key
-from eventsys.schedule.published import published_programme
+from eventsys.schedule.published import latest_release, published_programme
 from eventsys.urls import base_url
 
 bp = Blueprint("schedule", __name__, url_prefix="/c/<slug>")
@@ -181,57 +184,63 @@ def _session_url(conference: Conference):
     return build
 
 
-def _published_or_404(conference: Conference):
-    programme = published_programme(conference)
-    if programme.release is None:
+EXPORT_CACHE_SIZE = 32
+
+
+def _export(conference: Conference, kind: str, build, mimetype: str) -> Response:
+    """An export of the latest release, built once per worker: a release never changes, so
+    the same release (with the same conference details, language and address) gives the same
+    bytes. Answers 304 to a client that has them (ETag)."""
+    release = latest_release(conference)
+    if release is None:
         abort(404, description="The programme has not been published yet.")
-    return programme
-
-
-def _export_headers(programme, filename: str) -> dict:
-    return {
-        "Content-Disposition": f'inline; filename="{filename}"',
-        "ETag": f'"{programme.release.conference_id}-{programme.release.number}"',
-        "Cache-Control": "public, max-age=60",
-    }
+    root = base_url()
+    key = (
+        kind,
+        release.id,
+        release.number,
+        conference.title,
+        conference.timezone,
+        conference.venue,
+        conference.starts_on,
+        conference.ends_on,
+        root,
+        str(get_locale()),
+    )
+    cache = current_app.extensions.setdefault("eventsys_schedule_exports", OrderedDict())
+    body = cache.get(key)
+    if body is None:
+        body = build(conference, published_programme(conference), _session_url(conference))
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+        cache[key] = body
+        while len(cache) > EXPORT_CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{conference.slug}.{kind}"'
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 @bp.get("/schedule.ics")
 @conference_view(None)
 def schedule_ics(conference: Conference):
-    programme = _published_or_404(conference)
-    body = exports.ics(conference, programme, _session_url(conference))
-    return Response(
-        body,
-        mimetype="text/calendar",
-        headers=_export_headers(programme, f"{conference.slug}.ics"),
-    )
+    return _export(conference, "ics", exports.ics, "text/calendar")
 
 
 @bp.get("/schedule.xml")
 @conference_view(None)
 def schedule_xml(conference: Conference):
-    programme = _published_or_404(conference)
-    body = exports.frab_xml(conference, programme, _session_url(conference))
-    return Response(
-        body,
-        mimetype="application/xml",
-        headers=_export_headers(programme, f"{conference.slug}.xml"),
-    )
+    return _export(conference, "xml", exports.frab_xml, "application/xml")
 
 
 @bp.get("/schedule.json")
 @conference_view(None)
 def schedule_json(conference: Conference):
-    from flask import json
-
-    programme = _published_or_404(conference)
-    body = json.dumps(exports.programme_json(conference, programme, _session_url(conference)))
-    return Response(
-        body,
-        mimetype="application/json",
-        headers=_export_headers(programme, f"{conference.slug}.json"),
-    )
+    return _export(conference, "json", exports.programme_json, "application/json")
 
 
 def programme_section(conference: Conference) -> str:
