@@ -39,10 +39,26 @@ CSRF_RE = re.compile(
 )
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌玉兰晓东海燕鹏飞"
-ORGS = ["四川大学", "重庆大学", "电子科技大学", "西南交通大学", "西南大学", "四川省科协",
-        "重庆市科协", "中国科学院成都分院", "华西医院", "西南医科大学", "成都理工大学",
-        "重庆邮电大学", "西南石油大学", "四川农业大学", "东方电气集团", "长安汽车"]
+ORGS = [
+    "四川大学",
+    "重庆大学",
+    "电子科技大学",
+    "西南交通大学",
+    "西南大学",
+    "四川省科协",
+    "重庆市科协",
+    "中国科学院成都分院",
+    "华西医院",
+    "西南医科大学",
+    "成都理工大学",
+    "重庆邮电大学",
+    "西南石油大学",
+    "四川农业大学",
+    "东方电气集团",
+    "长安汽车",
+]
 KINDS = ["forum", "forum", "forum", "talk", "panel", "keynote", "workshop", "break"]
+TOPICS = ["人工智能", "生物医药", "新材料", "新能源"]
 ROLES = ["speaker", "speaker", "speaker", "chair", "panelist", "guest"]
 
 
@@ -56,13 +72,19 @@ def conference_json(sessions: int, people: int, seed: int = 2026) -> dict:
         if (name, org) not in seen:
             seen.add((name, org))
             persons.append((name, org))
-    rooms = [{"code": f"room-{i}", "name": f"第{i}会议厅", "capacity": rng.choice([150, 300, 800])}
-             for i in range(1, 9)]
+    rooms = [
+        {"code": f"room-{i}", "name": f"第{i}会议厅", "capacity": rng.choice([150, 300, 800])}
+        for i in range(1, 9)
+    ]
     forums = [{"code": f"forum-{i}", "name": f"第{i}分论坛"} for i in range(1, 11)]
     items = []
     # 25 sessions of 30 minutes in each room and day (08:00–20:30): 8 × 2 × 25 = 400
-    slots = [(day, room, minute) for day in ("2026-12-18", "2026-12-19")
-             for room in rooms for minute in range(8 * 60, 20 * 60 + 30, 30)]
+    slots = [
+        (day, room, minute)
+        for day in ("2026-12-18", "2026-12-19")
+        for room in rooms
+        for minute in range(8 * 60, 20 * 60 + 30, 30)
+    ]
     rng.shuffle(slots)
     person_cycle = 0
     for i in range(sessions):
@@ -75,19 +97,21 @@ def conference_json(sessions: int, people: int, seed: int = 2026) -> dict:
             name, org = persons[person_cycle % len(persons)]
             person_cycle += rng.choice([1, 1, 1, 7])
             speakers.append({"name": name, "affiliation": org, "role": rng.choice(ROLES)})
-        items.append({
-            "code": f"s{i:04d}",
-            "title": f"科技创新报告{i}：{rng.choice(['人工智能', '生物医药', '新材料', '新能源'])}",
-            "title_en": f"Session {i}",
-            "kind": rng.choice(KINDS),
-            "room": room["code"],
-            "forum": rng.choice(forums)["code"] if rng.random() < 0.7 else None,
-            "starts_at": start,
-            "ends_at": end,
-            "capacity": rng.choice([None, 100, 200, 1000]),
-            "description": "围绕成渝地区双城经济圈建设开展学术交流。",
-            "speakers": speakers,
-        })
+        items.append(
+            {
+                "code": f"s{i:04d}",
+                "title": f"科技创新报告{i}：{rng.choice(TOPICS)}",
+                "title_en": f"Session {i}",
+                "kind": rng.choice(KINDS),
+                "room": room["code"],
+                "forum": rng.choice(forums)["code"] if rng.random() < 0.7 else None,
+                "starts_at": start,
+                "ends_at": end,
+                "capacity": rng.choice([None, 100, 200, 1000]),
+                "description": "围绕成渝地区双城经济圈建设开展学术交流。",
+                "speakers": speakers,
+            }
+        )
     return {
         "slug": SLUG,
         "title": "川渝科技学术大会（基准）",
@@ -136,7 +160,7 @@ def run(label: str, uri: str, workdir: Path, args) -> None:
     from eventsys.conferences.jsonio import load_conference
     from eventsys.extensions import db
     from eventsys.schedule import releases, services
-    from eventsys.schedule.models import ScheduleSession
+    from eventsys.schedule.models import Person, ScheduleSession
 
     app = bench_import.make_app(uri, workdir)
     bench_import.migrate_schema(app)
@@ -153,26 +177,38 @@ def run(label: str, uri: str, workdir: Path, args) -> None:
         auth_services.set_membership(conference, user, "organizer")
         _row, token = auth_services.issue_api_token(user, conference, "staff")
         db.session.commit()
-        some_session = db.session.execute(
-            select(ScheduleSession.id).where(ScheduleSession.conference_id == conference.id)
-        ).scalars().first()
-        people = db.session.execute(select(db.func.count()).select_from(
-            __import__("eventsys.schedule.models", fromlist=["Person"]).Person)).scalar_one()
-    print(f"-- {label}: {args.sessions} sessions, {people} people; load-conference "
-          f"{loaded * 1000:.0f} ms, first publish {published * 1000:.0f} ms")
+        some_session = (
+            db.session.execute(
+                select(ScheduleSession.id).where(ScheduleSession.conference_id == conference.id)
+            )
+            .scalars()
+            .first()
+        )
+        people = db.session.execute(select(db.func.count()).select_from(Person)).scalar_one()
+    print(
+        f"-- {label}: {args.sessions} sessions, {people} people; load-conference "
+        f"{loaded * 1000:.0f} ms, first publish {published * 1000:.0f} ms"
+    )
 
     client = app.test_client()
     with app.app_context():
         page = client.get("/login").get_data(as_text=True)
         match = CSRF_RE.search(page)
-        client.post("/login", data={"email": "org@bench.example.com",
-                                    "password": "bench-organizer-pw",
-                                    "csrf_token": match.group(1) or match.group(2)})
+        client.post(
+            "/login",
+            data={
+                "email": "org@bench.example.com",
+                "password": "bench-organizer-pw",
+                "csrf_token": match.group(1) or match.group(2),
+            },
+        )
         public = app.test_client()
         cases = [
             ("public programme, all days", lambda: public.get(f"/c/{SLUG}/programme")),
-            ("public programme, one day",
-             lambda: public.get(f"/c/{SLUG}/programme?day=2026-12-18")),
+            (
+                "public programme, one day",
+                lambda: public.get(f"/c/{SLUG}/programme?day=2026-12-18"),
+            ),
             ("public programme, search", lambda: public.get(f"/c/{SLUG}/programme?q=人工智能")),
             ("public programme by forum", lambda: public.get(f"/c/{SLUG}/programme?view=forum")),
             ("speakers page", lambda: public.get(f"/c/{SLUG}/speakers")),
@@ -181,30 +217,34 @@ def run(label: str, uri: str, workdir: Path, args) -> None:
             ("schedule.xml (frab)", lambda: public.get(f"/c/{SLUG}/schedule.xml")),
             ("schedule.json", lambda: public.get(f"/c/{SLUG}/schedule.json")),
             ("editor grid (one day)", lambda: client.get(f"/manage/{SLUG}/schedule/")),
-            ("conflicts API", lambda: public.get(
-                f"/api/v1/conferences/{SLUG}/schedule/conflicts",
-                headers={"Authorization": f"Bearer {token}"})),
+            (
+                "conflicts API",
+                lambda: public.get(
+                    f"/api/v1/conferences/{SLUG}/schedule/conflicts",
+                    headers={"Authorization": f"Bearer {token}"},
+                ),
+            ),
         ]
         print(f"{'request':<30} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for name, call in cases:
             median, p95, queries = measure(call, args.repeat, db)
             print(f"{name:<30} {median:>10.1f} {p95:>8.1f} {queries:>8}")
-        conflicts = public.get(f"/api/v1/conferences/{SLUG}/schedule/conflicts",
-                               headers={"Authorization": f"Bearer {token}"}).get_json()
+        conflicts = public.get(
+            f"/api/v1/conferences/{SLUG}/schedule/conflicts",
+            headers={"Authorization": f"Bearer {token}"},
+        ).get_json()
         print(f"(the conflict check found {len(conflicts['conflicts'])} warnings)")
 
         def publish_one_change():
-            session = db.session.get(ScheduleSession, some_session)
-            services.move_session(conference_row(), session,
-                                  session.starts_at.replace(minute=(session.starts_at.minute + 5) % 60),
-                                  None)
-            releases.publish(conference_row())
-            db.session.commit()
-
-        def conference_row():
             from eventsys.conferences.models import Conference
 
-            return db.session.execute(select(Conference).where(Conference.slug == SLUG)).scalar_one()
+            row = db.session.execute(select(Conference).where(Conference.slug == SLUG))
+            conference = row.scalar_one()
+            session = db.session.get(ScheduleSession, some_session)
+            later = session.starts_at.replace(minute=(session.starts_at.minute + 5) % 60)
+            services.move_session(conference, session, later, None)
+            releases.publish(conference)
+            db.session.commit()
 
         median, p95, queries = measure(publish_one_change, max(3, args.repeat // 4), db)
         print(f"{'move one session + publish':<30} {median:>10.1f} {p95:>8.1f} {queries:>8}")
