@@ -261,7 +261,15 @@ def dashboard_section(conference: Conference) -> str:
         .select_from(ScheduleSession)
         .where(ScheduleSession.conference_id == conference.id)
     ).scalar_one()
-    return render_template("schedule/_dashboard.html", conference=conference, sessions=count)
+    latest = db.session.execute(
+        select(ScheduleRelease.version)
+        .where(ScheduleRelease.conference_id == conference.id)
+        .order_by(ScheduleRelease.number.desc())
+        .limit(1)
+    ).first()
+    return render_template(
+        "schedule/_dashboard.html", conference=conference, sessions=count, latest=latest
+    )
 
 
 def template_helpers() -> dict:
