@@ -6,7 +6,7 @@ from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
-from eventsys.schedule.models import ScheduleSession, SessionSpeaker
+from eventsys.schedule.models import Person, ScheduleRelease, ScheduleSession, SessionSpeaker
 from eventsys.signing.models import SignedProject, SigningAudit, SigningSettings
 
 __all__ = [
@@ -24,10 +24,12 @@ __all__ = [
     "LoginFailure",
     "Job",
     "OutboxMail",
+    "Person",
     "Question",
     "Registration",
     "Membership",
     "Room",
+    "ScheduleRelease",
     "ScheduleSession",
     "SessionSpeaker",
     "SignedProject",

@@ -23,6 +23,8 @@ from eventsys.registration.applicants import Applicant
 from eventsys.registration.models import STATUSES, Registration
 from eventsys.registration.notifications import manage_url
 from eventsys.registration.services import mask_phone
+from eventsys.schedule import conflicts as schedule_conflicts_rules
+from eventsys.schedule import releases as schedule_releases
 from eventsys.signing import services as signing_services
 from eventsys.web import page_number
 
@@ -438,6 +440,25 @@ def list_signings(conference: Conference):
     )
 
 
+# --- the timetable -------------------------------------------------------------------------
+
+
+@bp.get("/conferences/<slug>/schedule/conflicts")
+@api_conference("staff")
+def schedule_conflicts(conference: Conference):
+    """The draft timetable's warnings: ``{conflicts: [{type, sessions: [codes], detail}]}``
+    (types room_overlap, speaker_double_booked, capacity_exceeds_room, outside_conference,
+    crosses_midnight)."""
+    found = schedule_conflicts_rules.find_conflicts(conference)
+    return jsonify(
+        {
+            "conflicts": [
+                {"type": c["type"], "sessions": c["sessions"], "detail": c["detail"]} for c in found
+            ]
+        }
+    )
+
+
 @bp.route("/conferences/<slug>/signings/<int:project_id>", methods=["PUT", "PATCH"])
 @api_conference("staff")
 def update_signing(conference: Conference, project_id: int):
@@ -472,3 +493,35 @@ def signing_tally(conference: Conference):
     result = signing_services.tally(conference, by, None if status == "all" else status)
     result.pop("by", None)
     return jsonify(result)
+
+
+@bp.post("/conferences/<slug>/schedule/releases")
+@api_conference("organizer")
+def publish_schedule(conference: Conference):
+    """Publish the draft: ``{version?, comment?}`` → 201 ``{version, number, changes}``;
+    409 ``nothing_to_publish`` when nothing changed."""
+    data = request.get_json(silent=True)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError("Send a JSON object.")
+    version, comment = data.get("version"), data.get("comment", "")
+    errors = {
+        key: "must be a string"
+        for key, value in (("version", version), ("comment", comment))
+        if value is not None and not isinstance(value, str)
+    }
+    if errors:
+        raise ValidationError("Please correct the marked fields.", errors)
+    release = schedule_releases.publish(conference, version, comment=comment or "")
+    db.session.commit()
+    return jsonify(
+        {
+            "version": release.version,
+            "number": release.number,
+            "changes": [
+                {"code": c["code"], "change": c["change"], "title": c["title"]}
+                for c in release.changes
+            ],
+        }
+    ), 201

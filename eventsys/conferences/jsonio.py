@@ -237,7 +237,11 @@ def parse_conference_json(data: Any) -> dict:
     checker = Checker()
     data = checker.obj(data, "(document)")
     out, tz = _parse_own(checker, data)
-    context: dict[str, Any] = {"tz": tz}
+    context: dict[str, Any] = {
+        "tz": tz,
+        "starts_on": out["starts_on"],
+        "ends_on": out["ends_on"],
+    }
     for section in extend.registry().json_sections:
         out.update(section.parse(checker, data, context))
     if checker.errors:

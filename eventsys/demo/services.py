@@ -16,8 +16,10 @@ from eventsys.demo.generators import (
     demo_logins,
     demo_signings,
 )
+from eventsys.errors import Conflict
 from eventsys.extensions import db
 from eventsys.registration.services import seed_registrations
+from eventsys.schedule.releases import publish as publish_schedule
 
 DEFAULT_ATTENDEES = 300
 DEFAULT_SIGNINGS = 60
@@ -71,6 +73,14 @@ def seed_demo(replace: bool = False, attendees: int = DEFAULT_ATTENDEES) -> list
         f"{len(data['rooms'])} rooms, {len(data['sessions'])} sessions, "
         f"{len(data['checkin_lists'])} check-in lists."
     ]
+
+    # The public programme is the published one: the demo publishes what it loaded.
+    try:
+        release = publish_schedule(conference, comment="演示数据")
+    except Conflict:
+        pass  # reloaded unchanged: the published version still holds
+    else:
+        lines.append(f"Published the programme as version {release.version}.")
 
     for login in demo_logins():
         user = find_user(login["email"])

@@ -1,19 +1,33 @@
-"""The timetable: sessions, speakers, the public programme and its JSON section."""
+"""The timetable: sessions, people, conflicts, releases, the public programme and its exports."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """The programme on the public page, the overview card, the ``sessions`` JSON section, and
-    what the timetable hears from set-up: rooms and forums in use cannot go."""
+    """The editor and the public programme, the programme on the public page, the overview
+    card, the ``sessions`` JSON section, publish-schedule, and what the timetable hears from
+    set-up: rooms and forums in use cannot go."""
     from eventsys import signals
     from eventsys.conferences import extend
-    from eventsys.schedule import jsonio, services, views
+    from eventsys.schedule import cli, editor_views, jsonio, services, views
 
+    app.register_blueprint(views.bp)
+    app.register_blueprint(editor_views.bp)
+    cli.register(app)
+    app.jinja_env.globals.update(views.template_helpers())
     signals.part_deleting.connect(services.room_in_use, sender="rooms")
     signals.part_deleting.connect(services.forum_in_use, sender="forums")
+    extend.add_nav(
+        app,
+        "schedule_editor.grid",
+        _l("Timetable"),
+        role="organizer",
+        order=35,
+        current=editor_views.EDITOR_ENDPOINTS,
+    )
     extend.add_public_section(app, views.programme_section, order=30)
     extend.add_dashboard_section(app, views.dashboard_section, order=30)
     extend.add_json_section(app, jsonio.SECTION)

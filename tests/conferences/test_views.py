@@ -160,7 +160,10 @@ def test_import_and_export_json_in_the_ui(ctx, client, tmp_path):
 
 
 def test_public_page_shows_the_programme_in_local_time(ctx, client):
-    make_conference()
+    from eventsys.schedule.releases import publish
+
+    publish(make_conference())  # the public sees the published programme only
+    db.session.commit()
     page = client.get("/c/cy-2026/").get_data(as_text=True)
     assert "2026年12月18日" in page
     assert "09:00–10:00" in page and "开幕式" in page and "陆为民" in page
