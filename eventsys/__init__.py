@@ -104,6 +104,7 @@ DOMAINS = (
     "eventsys.conferences",
     "eventsys.schedule",
     "eventsys.registration",
+    "eventsys.agenda",
     "eventsys.checkin",
     "eventsys.api",
     "eventsys.demo",  # last: the demo conference is built with every other domain
