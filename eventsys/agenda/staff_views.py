@@ -53,7 +53,7 @@ def _people_rows(pairs) -> list[list]:
 
 def _headers() -> list[str]:
     return [
-        _("Name"),
+        _("Full name"),
         _("Organization"),
         _("Mobile phone"),
         _("E-mail"),
