@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 
@@ -16,9 +17,9 @@ class ForumSettingsForm(FlaskForm):
     mode = RadioField(
         _l("Ask registrants to choose forums"),
         choices=[
-            ("off", _l("No")),
-            ("optional", _l("Yes, optionally")),
-            ("required", _l("Yes, at least one forum is required")),
+            SelectChoice("off", _l("No")),
+            SelectChoice("optional", _l("Yes, optionally")),
+            SelectChoice("required", _l("Yes, at least one forum is required")),
         ],
         default="off",
     )
