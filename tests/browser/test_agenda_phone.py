@@ -73,3 +73,40 @@ def test_attendee_enrolls_on_a_phone_and_reads_the_agenda(
         assert not violations, [m.text for m in violations]
     finally:
         context.close()
+
+
+def test_staff_read_headcounts_on_a_phone(sqlite_app, live_server, phone, tmp_path):
+    from eventsys.agenda import services
+    from tests.factories import PASSWORD, make_registration, make_user
+
+    with sqlite_app.app_context():
+        conference = make_programme()
+        ask_forums(conference, "required", limits={"ai": 40})
+        make_user("org@example.com", "organizer", conference)
+        for n in range(3):
+            person = make_registration(conference, organization="中国科学院成都分院")
+            services.choose_forums(person, ["ai"])
+            if n < 2:
+                services.enroll(person, services.find_session(conference, "ws-llm"))
+        db.session.commit()
+        db.session.remove()
+    phone.set_viewport_size({"width": WIDTH, "height": 812})
+    phone.goto(live_server.url + "/login")
+    phone.get_by_label("邮箱").fill("org@example.com")
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.goto(live_server.url + "/manage/cy-2026/enrollment")
+    row = phone.locator('tr[data-session="ws-llm"]')
+    assert row.locator(".enrolled").inner_text() == "2"
+    assert phone.locator('tr[data-forum="ai"] .chosen').inner_text() == "3"
+    fits(phone)
+    phone.screenshot(path=str(tmp_path / "headcounts-zh.png"), full_page=True)
+    row.get_by_role("link").click()
+    phone.get_by_role("button", name="导出 CSV").wait_for()
+    assert phone.locator("table.registrations tbody tr").count() == 2
+    phone.screenshot(path=str(tmp_path / "people-zh.png"), full_page=True)
+    phone.goto(live_server.url + "/manage/cy-2026/forum-choice")
+    phone.get_by_label("是，至少须选一个分论坛").wait_for()
+    assert phone.get_by_label("是，至少须选一个分论坛").is_checked()
+    fits(phone)
+    phone.screenshot(path=str(tmp_path / "forum-settings-zh.png"), full_page=True)
