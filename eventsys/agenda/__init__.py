@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Pages, the sections of the registration form and of the attendee's page, staff links,
     and what the agenda hears: cancelled registrations, forums about to go, releases."""
     from eventsys import signals
-    from eventsys.agenda import notices, services, staff_views, views
+    from eventsys.agenda import jsonio, notices, services, staff_views, views
     from eventsys.conferences import extend
 
     app.register_blueprint(views.bp)
@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     extend.add_nav(
         app, "agenda_staff.forum_settings", _l("Forum choice"), role="organizer", order=33
     )
+
+    extend.add_json_section(app, jsonio.SECTION)
 
     signals.registration_cancelled.connect(services.release_places)
     signals.part_deleting.connect(services.forum_in_use, sender="forums")
