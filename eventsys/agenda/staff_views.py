@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from eventsys.agenda import services
-from eventsys.agenda.forms import ForumSettingsForm, limit_field_name
+from eventsys.agenda.forms import ActionForm, ForumSettingsForm, limit_field_name
 from eventsys.agenda.sessions import is_cancelled, sessions_for_attendees
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference, Forum
@@ -79,6 +79,26 @@ def session_people(conference: Conference, code: str):
         mask_phone=mask_phone,
         csv_url=url_for("agenda_staff.session_people_csv", slug=conference.slug, code=code),
     )
+
+
+@bp.post("/<slug>/enrollment/sessions/<code>/<int:registration_id>/remove")
+@conference_view("staff")
+def remove_from_session(conference: Conference, code: str, registration_id: int):
+    """Staff give an attendee's seat back (they asked at the desk, or will not come)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    def remove():
+        session = services.find_session(conference, code)
+        registration = services.get_registration(conference, registration_id)
+        return registration, services.withdraw(registration, session)
+
+    done = attempt(remove)
+    if done and done.value[1]:
+        flash(
+            _("%(name)s no longer holds a seat in this session.", name=done.value[0].name), "info"
+        )
+    return redirect(url_for("agenda_staff.session_people", slug=conference.slug, code=code))
 
 
 @bp.route("/<slug>/enrollment/sessions/<code>.csv")

@@ -186,6 +186,14 @@ def test_staff_see_headcounts_and_who_is_enrolled(client, conference):
     body = export.get_data().decode("utf-8-sig")
     assert people[1].name in body and "139****0001" in body and "13900000001" not in body
     assert client.get(f"/manage/{conference.slug}/enrollment/sessions/nope").status_code == 404
+    # Staff give a seat back from the list.
+    remove = f"/manage/{conference.slug}/enrollment/sessions/ws-llm/{people[0].id}/remove"
+    answer = client.post(
+        remove, data={"csrf_token": csrf_token(client, "/manage/")}, follow_redirects=True
+    )
+    assert f"{people[0].name} 已不再占有该场次的座位。" in answer.get_data(as_text=True)
+    assert enrolled_count("ws-llm") == 1
+    assert client.post(remove, data={}).status_code == 400
 
 
 def test_attendee_pages_of_others_are_not_staff_pages(client, conference):
