@@ -371,6 +371,10 @@ def enroll(registration: Registration, session: ScheduleSession) -> Enrolled:
         )
     if is_cancelled(session):
         raise Conflict(_("This session has been cancelled."), code="session_cancelled")
+    if _seats_taken(session.id) >= session.capacity and not _holds_seat(registration, session):
+        # Full already (committed): answered without queueing on the session's row, which a
+        # rush for the last seats would otherwise make every refused request wait for.
+        raise _session_full(session)
     registration = _lock_registration(registration)
     if registration.status != Status.CONFIRMED:
         raise Conflict(
@@ -388,21 +392,8 @@ def enroll(registration: Registration, session: ScheduleSession) -> Enrolled:
     capacity = db.session.execute(
         select(ScheduleSession.capacity).where(ScheduleSession.id == session.id).with_for_update()
     ).scalar_one()
-    if capacity is not None:
-        taken = db.session.execute(
-            select(func.count())
-            .select_from(SessionEnrollment)
-            .where(SessionEnrollment.session_id == session.id)
-        ).scalar_one()
-        if taken >= capacity:
-            raise Conflict(
-                _(
-                    "%(session)s is full: all %(n)s seats are taken.",
-                    session=localized(session, "title"),
-                    n=capacity,
-                ),
-                code="session_full",
-            )
+    if capacity is not None and _seats_taken(session.id) >= capacity:
+        raise _session_full(session, capacity)
     enrollment = SessionEnrollment(
         conference_id=registration.conference_id,
         session_id=session.id,
@@ -412,6 +403,37 @@ def enroll(registration: Registration, session: ScheduleSession) -> Enrolled:
     db.session.add(enrollment)
     _flush_or_conflict()
     return Enrolled(enrollment, True, clashes_with(registration, session))
+
+
+def _seats_taken(session_id: int) -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(SessionEnrollment)
+        .where(SessionEnrollment.session_id == session_id)
+    ).scalar_one()
+
+
+def _holds_seat(registration: Registration, session: ScheduleSession) -> bool:
+    return (
+        db.session.execute(
+            select(SessionEnrollment.id).where(
+                SessionEnrollment.session_id == session.id,
+                SessionEnrollment.registration_id == registration.id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _session_full(session: ScheduleSession, capacity: int | None = None) -> Conflict:
+    return Conflict(
+        _(
+            "%(session)s is full: all %(n)s seats are taken.",
+            session=localized(session, "title"),
+            n=capacity if capacity is not None else session.capacity,
+        ),
+        code="session_full",
+    )
 
 
 def withdraw(registration: Registration, session: ScheduleSession) -> bool:
