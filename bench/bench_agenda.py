@@ -245,14 +245,16 @@ class Counter:
 
 def measure(label, call, repeat, engine) -> dict:
     call()  # warm: templates compiled, caches filled
-    times, statements = [], []
+    times, cpu, statements = [], [], []
     counter = Counter(engine)
     try:
         for _ in range(repeat):
             counter.count = 0
             started = time.perf_counter()
+            cpu_started = time.process_time()
             status = call()
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             statements.append(counter.count)
             assert status < 400, f"{label}: HTTP {status}"
     finally:
@@ -262,6 +264,7 @@ def measure(label, call, repeat, engine) -> dict:
         "label": label,
         "median": statistics.median(times),
         "p95": times[max(0, int(len(times) * 0.95) - 1)],
+        "cpu": statistics.median(cpu),
         "statements": max(statements),
     }
 
@@ -538,11 +541,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{args.people} attendees, {data['choices']} forum choices, "
                     f"{data['enrollments']} enrollments (filled in {filled:.1f} s)"
                 )
-                print(f"{'request':<48} {'median ms':>10} {'p95 ms':>8} {'SQL':>5}")
+                print(f"{'request':<48} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>5}")
                 for row in run_pages(app, data, args.repeat):
                     print(
                         f"{row['label']:<48} {row['median']:>10.1f} {row['p95']:>8.1f} "
-                        f"{row['statements']:>5}"
+                        f"{row['cpu']:>7.1f} {row['statements']:>5}"
                     )
                 for row in run_change_mails(app):
                     how = "in the publishing transaction" if row["inline"] else "by the job"

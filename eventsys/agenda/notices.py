@@ -28,7 +28,7 @@ from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import NotFound
 from eventsys.extensions import db
-from eventsys.i18n import date_range, localized
+from eventsys.i18n import date_range, is_english, localized
 from eventsys.jobs import Job, job, report_progress, start_job
 from eventsys.jobs.queue import enqueue
 from eventsys.mail import Mail, queue_mail
@@ -210,7 +210,7 @@ def describe_change(conference: Conference, change: dict, session: ScheduleSessi
     if kind == "cancelled":
         lines.append(_("This session has been cancelled."))
     elif kind == "renamed":
-        old = before.get("title_en") if before.get("title_en") and _english() else None
+        old = before.get("title_en") if before.get("title_en") and is_english() else None
         old = old or before.get("title") or ""
         if old and old != title:
             lines.append(_("New title (it was: %(old)s).", old=old))
@@ -230,12 +230,6 @@ def describe_change(conference: Conference, change: dict, session: ScheduleSessi
                 _("Before: %(when)s, %(room)s.", when=old_when or "—", room=old_room or "—")
             )
     return title, lines
-
-
-def _english() -> bool:
-    from eventsys.i18n import is_english
-
-    return is_english()
 
 
 def change_mail(conference, registration, items, release: str, base: str) -> Mail:

@@ -12,7 +12,7 @@ from eventsys.agenda import ical, services
 from eventsys.agenda.forms import ActionForm
 from eventsys.agenda.sessions import is_cancelled, sessions_for_attendees
 from eventsys.conferences.models import Conference
-from eventsys.i18n import localized
+from eventsys.i18n import is_english, localized
 from eventsys.registration import services as registration_services
 from eventsys.registration.models import Registration
 from eventsys.registration.statuses import ACTIVE_STATUSES, Status
@@ -111,7 +111,9 @@ def enroll(token: str, code: str):
             flash(
                 _(
                     "Note: it is at the same time as %(others)s, which you are also enrolled in.",
-                    others="、".join(localized(s, "title") for s in enrolled.clashes),
+                    others=(", " if is_english() else "、").join(
+                        localized(s, "title") for s in enrolled.clashes
+                    ),
                 ),
                 "warning",
             )
