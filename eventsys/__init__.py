@@ -105,6 +105,7 @@ DOMAINS = (
     "eventsys.schedule",
     "eventsys.signing",
     "eventsys.registration",
+    "eventsys.agenda",
     "eventsys.checkin",
     "eventsys.api",
     "eventsys.demo",  # last: the demo conference is built with every other domain

@@ -1,5 +1,6 @@
 """Every domain's models, imported in one place so Alembic and the app see them all."""
 
+from eventsys.agenda.models import ForumChoice, ForumChoiceSettings, ForumLimit, SessionEnrollment
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
@@ -20,6 +21,9 @@ __all__ = [
     "Conference",
     "Delegation",
     "Forum",
+    "ForumChoice",
+    "ForumChoiceSettings",
+    "ForumLimit",
     "InvitationCode",
     "LoginFailure",
     "Job",
@@ -31,6 +35,7 @@ __all__ = [
     "Room",
     "ScheduleRelease",
     "ScheduleSession",
+    "SessionEnrollment",
     "SessionSpeaker",
     "SignedProject",
     "SigningAudit",

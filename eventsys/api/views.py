@@ -7,11 +7,14 @@ from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request
 
+from eventsys.agenda import services as agenda_services
+from eventsys.agenda import sessions as agenda_sessions
 from eventsys.auth.services import resolve_api_token, role_allows
 from eventsys.checkin import offline as checkin_offline
 from eventsys.checkin import scan_log
 from eventsys.checkin import services as checkin_services
 from eventsys.checkin.codes import checkin_code
+from eventsys.conferences import extend
 from eventsys.conferences.access import api_conference
 from eventsys.conferences.jsonio import export_conference
 from eventsys.conferences.models import Conference
@@ -184,6 +187,8 @@ def create_registration(conference: Conference):
         by_staff=by_staff,
         override_capacity=override,
     )
+    # The other domains' keys of the body (``forums`` …), in the same transaction.
+    extend.accept_registration_sections(registration, body.get, by_staff=by_staff)
     db.session.commit()
     return jsonify(
         {
@@ -525,3 +530,122 @@ def publish_schedule(conference: Conference):
             ],
         }
     ), 201
+
+
+# --- sessions: enrollment, forums: choices (agenda) -------------------------------------------
+
+
+def _session_summary(session, enrolled: int) -> dict:
+    return {
+        "code": session.code,
+        "title": session.title,
+        "title_en": session.title_en,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "capacity": session.capacity,
+        "enrolled": enrolled,
+        "left": None if session.capacity is None else max(session.capacity - enrolled, 0),
+        "cancelled": agenda_sessions.is_cancelled(session),
+    }
+
+
+@bp.get("/conferences/<slug>/enrollments")
+@api_conference("staff")
+def enrollment_headcounts(conference: Conference):
+    """Headcounts: every session that needs enrollment, every forum with its choices."""
+    counts = agenda_services.session_headcounts(conference)
+    sessions = [
+        _session_summary(s, counts.get(s.id, 0))
+        for s in agenda_sessions.sessions_for_attendees(conference)
+        if agenda_services.needs_enrollment(s)
+    ]
+    settings = agenda_services.forum_settings(conference)
+    forums = [
+        {
+            "code": p.forum.code,
+            "name": p.forum.name,
+            "name_en": p.forum.name_en,
+            "limit": p.capacity,
+            "chosen": p.chosen,
+            "left": p.left,
+        }
+        for p in agenda_services.forum_places(conference)
+    ]
+    return jsonify(
+        {
+            "sessions": sessions,
+            "forum_choice": {"mode": settings.mode, "max_choices": settings.max_choices},
+            "forums": forums,
+        }
+    )
+
+
+@bp.get("/conferences/<slug>/sessions/<code>/enrollments")
+@api_conference("staff")
+def session_enrollments(conference: Conference, code: str):
+    session = agenda_services.find_session(conference, code)
+    pairs = agenda_services.enrolled_in(session)
+    return jsonify(
+        {
+            "session": _session_summary(session, len(pairs)),
+            "items": [
+                {
+                    "registration_id": r.id,
+                    "name": r.name,
+                    "organization": r.organization,
+                    "phone": mask_phone(r.phone),
+                    "status": r.status,
+                    "enrolled_at": e.created_at.isoformat(),
+                }
+                for e, r in pairs
+            ],
+            "total": len(pairs),
+        }
+    )
+
+
+@bp.post("/conferences/<slug>/sessions/<code>/enrollments")
+@api_conference("staff")
+def enroll_in_session(conference: Conference, code: str):
+    """Enroll an attendee (``{"registration": id}``): 201, or 200 when already enrolled."""
+    body = _json_body()
+    registration_id = body.get("registration")
+    if not isinstance(registration_id, int) or isinstance(registration_id, bool):
+        raise ValidationError(
+            "Please correct the marked fields.", {"registration": "a registration id (number)"}
+        )
+    session = agenda_services.find_session(conference, code)
+    registration = agenda_services.get_registration(conference, registration_id)
+    enrolled = agenda_services.enroll(registration, session)
+    db.session.commit()
+    count = agenda_services.session_headcounts(conference).get(session.id, 0)
+    return jsonify(
+        {
+            "registration_id": registration.id,
+            "session": _session_summary(session, count),
+            "created": enrolled.created,
+            "clashes": [s.code for s in enrolled.clashes],
+        }
+    ), (201 if enrolled.created else 200)
+
+
+@bp.delete("/conferences/<slug>/sessions/<code>/enrollments/<int:registration_id>")
+@api_conference("staff")
+def withdraw_from_session(conference: Conference, code: str, registration_id: int):
+    session = agenda_services.find_session(conference, code)
+    registration = agenda_services.get_registration(conference, registration_id)
+    withdrawn = agenda_services.withdraw(registration, session)
+    db.session.commit()
+    return jsonify({"registration_id": registration_id, "withdrawn": withdrawn})
+
+
+@bp.put("/conferences/<slug>/registrations/<int:registration_id>/forums")
+@api_conference("staff")
+def set_forums(conference: Conference, registration_id: int):
+    """Set the forums a registration chose (``{"forums": [codes]}``), within the limits."""
+    body = _json_body()
+    codes = agenda_services.forum_codes(body.get("forums"))
+    registration = agenda_services.get_registration(conference, registration_id)
+    forums = agenda_services.choose_forums(registration, codes, by_staff=True)
+    db.session.commit()
+    return jsonify({"registration_id": registration_id, "forums": [f.code for f in forums]})

@@ -73,12 +73,31 @@ class JsonSection:
 
 
 @dataclass
+class RegistrationSection:
+    """A domain's own question on the registration form and in the registration API (the
+    forums one attends …), kept by that domain.
+
+    ``key``: the form field name and the API body's key. ``render(conference, values)``
+    returns HTML for inside the public form (``values``: what was sent, to show again).
+    ``accept(registration, value, by_staff)`` runs in the registering transaction after the
+    registration was flushed (``value``: the form's list of values, or the JSON value, or None
+    when absent); a ``DomainError`` refuses the whole registration."""
+
+    key: str
+    render: Callable[[Conference, list[str]], str]
+    accept: Callable[[Any, Any, bool], None]
+    order: int = 50
+
+
+@dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
     part_kinds: dict[str, PartKind] = field(default_factory=dict)
     dashboard: list[tuple[int, Callable[[Conference], str]]] = field(default_factory=list)
     public: list[tuple[int, Callable[[Conference], str]]] = field(default_factory=list)
     json_sections: list[JsonSection] = field(default_factory=list)
+    registration_sections: list[RegistrationSection] = field(default_factory=list)
+    attendee: list[tuple[int, Callable[[Any], str]]] = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -127,3 +146,37 @@ def add_json_section(app: Flask, section: JsonSection) -> None:
 
 def part_kind(kind: str) -> PartKind | None:
     return registry().part_kinds.get(kind)
+
+
+def add_registration_section(app: Flask, section: RegistrationSection) -> None:
+    sections = registry(app).registration_sections
+    if all(existing.key != section.key for existing in sections):
+        sections.append(section)
+        sections.sort(key=lambda s: s.order)
+
+
+def registration_sections_html(conference: Conference, form) -> list[str]:
+    """The domains' sections of the public registration form (``form``: the posted form
+    data, a MultiDict, or None on a first visit)."""
+    return [
+        section.render(conference, form.getlist(section.key) if form is not None else [])
+        for section in registry().registration_sections
+    ]
+
+
+def accept_registration_sections(registration, get_value, by_staff: bool = False) -> None:
+    """Let each domain store its part of a registration just made; ``get_value(key)`` is the
+    form's list of values or the API body's value (None when absent)."""
+    for section in registry().registration_sections:
+        section.accept(registration, get_value(section.key), by_staff)
+
+
+def add_attendee_section(app: Flask, render: Callable[[Any], str], order=50) -> None:
+    """``render(registration)`` returns HTML for the attendee's own page (/r/<token>)."""
+    sections = registry(app).attendee
+    sections.append((order, render))
+    sections.sort(key=lambda entry: entry[0])
+
+
+def attendee_sections(registration) -> list[str]:
+    return [render(registration) for _order, render in registry().attendee]

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from eventsys.conferences import extend
 from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import limiter
@@ -95,11 +96,14 @@ def register(slug: str):
             locale=_locale(),
             consent=bool(form.consent.data),
         )
-        done = attempt(
-            lambda: services.register(conference, applicant, source="web"),
-            form,
-            rename=answer_field,
-        )
+
+        def register_():
+            registration = services.register(conference, applicant, source="web")
+            # The other domains' questions on the form (forums …), in the same transaction.
+            extend.accept_registration_sections(registration, request.form.getlist)
+            return registration
+
+        done = attempt(register_, form, rename=answer_field)
         if done:
             registration = done.value
             flash(status_message(registration.status), "success")
@@ -115,6 +119,9 @@ def register(slug: str):
         questions=questions,
         is_open=is_open,
         duplicate=duplicate,
+        extra_sections=extend.registration_sections_html(
+            conference, request.form if request.method == "POST" else None
+        ),
     ), status
 
 
@@ -254,6 +261,7 @@ def manage(token: str):
         questions=questions,
         cancel_form=CancelForm(),
         status_message=status_message(registration.status),
+        extra_sections=extend.attendee_sections(registration),
     )
 
 
