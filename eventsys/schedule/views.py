@@ -6,7 +6,7 @@ from itertools import groupby
 
 from flask import render_template
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from eventsys.conferences.models import Conference
 from eventsys.extensions import db
@@ -15,17 +15,21 @@ from eventsys.schedule.models import ScheduleSession
 
 def programme_section(conference: Conference) -> str:
     """The programme by day, in the conference's time zone (rooms, forums and speakers
-    loaded with the sessions: one query each, whatever the number of sessions)."""
-    sessions = db.session.execute(
-        select(ScheduleSession)
-        .options(
-            selectinload(ScheduleSession.speakers),
-            joinedload(ScheduleSession.room),
-            joinedload(ScheduleSession.forum),
+    joined to the sessions: one query, whatever the number of sessions)."""
+    sessions = (
+        db.session.execute(
+            select(ScheduleSession)
+            .options(
+                joinedload(ScheduleSession.speakers),
+                joinedload(ScheduleSession.room),
+                joinedload(ScheduleSession.forum),
+            )
+            .where(ScheduleSession.conference_id == conference.id)
+            .order_by(ScheduleSession.starts_at, ScheduleSession.position, ScheduleSession.id)
         )
-        .where(ScheduleSession.conference_id == conference.id)
-        .order_by(ScheduleSession.starts_at, ScheduleSession.position)
-    ).scalars()
+        .unique()
+        .scalars()
+    )
     tz = conference.tz
     days = [
         (day, list(items))
