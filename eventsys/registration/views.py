@@ -95,15 +95,17 @@ def register(slug: str):
             locale=_locale(),
             consent=bool(form.consent.data),
         )
-        done = attempt(
-            lambda: services.register(conference, applicant, source="web"),
-            form,
-            rename=answer_field,
-        )
+
+        def register_():
+            registration = services.register(conference, applicant, source="web")
+            # Read before attempt() commits: afterwards the row is expired (a query).
+            return registration.status, registration.manage_token
+
+        done = attempt(register_, form, rename=answer_field)
         if done:
-            registration = done.value
-            flash(status_message(registration.status), "success")
-            return redirect(url_for("registration.manage", token=registration.manage_token))
+            status_now, token = done.value
+            flash(status_message(status_now), "success")
+            return redirect(url_for("registration.manage", token=token))
         status = done.status
         duplicate = isinstance(done.error, AlreadyRegistered)
     elif request.method == "POST":
