@@ -19,7 +19,8 @@ What it does:
    request a new e-mail and phone), the attendee's own page ``/r/<token>`` (cycling through
    500 attendees' tokens) and the public conference page; prints requests/s, p50/p99 and the
    CPU milliseconds per request of the server's processes plus the PostgreSQL backends, and
-   the ratio eventsys : bare;
+   the ratio eventsys : bare (requests/s) and the CPU ratio (bare's CPU per request over
+   eventsys's: the steadier figure on a busy machine);
 3. imports ``--import-rows`` (10,000) rows as CSV and as XLSX with the import service (as
    ``import-registrations`` does, commit included) and, for each, the floor: the same file
    read (csv / openpyxl read-only) and one executemany INSERT of the same rows; prints
@@ -483,14 +484,15 @@ def summary(requests: list, imports: list, exports: list) -> None:
     if requests:
         print(
             "| round | request | bare req/s | eventsys req/s | ratio | bare CPU ms/req "
-            "| eventsys CPU ms/req | eventsys p50 / p99 ms | load |"
+            "| eventsys CPU ms/req | CPU ratio | eventsys p50 / p99 ms | load |"
         )
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for round_number, label, pair, ratio in requests:
             b, e = pair["bare"], pair["eventsys"]
             print(
                 f"| {round_number} | {label} | {b['rps']:.0f} | {e['rps']:.0f} | "
                 f"**{ratio:.2f}** | {b['cpu_ms']:.2f} | {e['cpu_ms']:.2f} | "
+                f"{b['cpu_ms'] / e['cpu_ms']:.2f} | "
                 f"{e['p50']:.0f} / {e['p99']:.0f} | {e['load']} |"
             )
     if imports:
