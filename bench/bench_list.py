@@ -52,12 +52,12 @@ def fill(count: int, seed: int = 2026) -> dict:
     """``count`` registrations in one bulk insert; returns values to search for."""
     from sqlalchemy import insert, select, update
 
-    from eventsys.checkin.codes import new_token
     from eventsys.conferences.models import Category, Conference
     from eventsys.db_types import utcnow
     from eventsys.extensions import db
     from eventsys.registration.applicants import email_key
     from eventsys.registration.models import Registration
+    from eventsys.registration.models import new_checkin_token as new_token
 
     conference = bench_import.load_bench_conference()
     categories = list(

@@ -63,6 +63,9 @@ DEFAULTS = {
     # after the job finished; the worker checks every hour.
     "JOB_FILES_KEEP_HOURS": 72,
     "EXPORT_INLINE_MAX": 5000,
+    # Drawn QR codes (SVG), one file per code text, shared by the workers of this machine;
+    # default instance/qr-cache. Empty: keep them only in each worker's memory.
+    "QR_CACHE_DIR": None,
 }
 
 # Environment variables read at start-up: name -> config key.
@@ -113,6 +116,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["MAIL_OUTBOX"] = str(instance / "outbox")
     app.config["JOBS_DATABASE"] = str(instance / "jobs.db")
     app.config["JOB_FILES"] = str(instance / "job-files")
+    app.config["QR_CACHE_DIR"] = str(instance / "qr-cache")
 
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -62,6 +62,7 @@ def build_app(database: str, tmp_path, **extra):
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "JOBS_DATABASE": str(tmp_path / "jobs.db"),
         "JOB_FILES": str(tmp_path / "job-files"),
+        "QR_CACHE_DIR": str(tmp_path / "qr-cache"),
         **extra,
     }
     app = create_app(config)

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 from flask import Blueprint, g, jsonify, request
+from sqlalchemy.orm import joinedload
 
 from eventsys.agenda import services as agenda_services
 from eventsys.agenda import sessions as agenda_sessions
@@ -153,15 +154,20 @@ def _has_staff_token() -> bool:
     scheme, _sep, text = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not text.strip():
         return False
-    token = resolve_api_token(text.strip())
-    slug = (request.view_args or {}).get("slug")
-    return token is not None and token.conference.slug == slug and role_allows(token.role, "staff")
+    # Both limits ask; the token is looked up once per request.
+    if "has_staff_token" not in g:
+        token = resolve_api_token(text.strip())
+        slug = (request.view_args or {}).get("slug")
+        g.has_staff_token = (
+            token is not None and token.conference.slug == slug and role_allows(token.role, "staff")
+        )
+    return g.has_staff_token
 
 
 @bp.post("/conferences/<slug>/registrations")
 @limits.per_address(exempt_when=_has_staff_token)
 @limits.per_conference(exempt_when=_has_staff_token)
-@api_conference("staff", optional=True)
+@api_conference("staff", optional=True, load=(joinedload(Conference.categories),))
 def create_registration(conference: Conference):
     body = _json_body()
     fields = _registration_fields(body)
@@ -189,14 +195,14 @@ def create_registration(conference: Conference):
     )
     # The other domains' keys of the body (``forums`` …), in the same transaction.
     extend.accept_registration_sections(registration, body.get, by_staff=by_staff)
+    # Read before the commit: afterwards the row is expired and reading it is a query.
+    answer = {
+        "id": registration.id,
+        "status": registration.status,
+        "manage_url": manage_url(registration),
+    }
     db.session.commit()
-    return jsonify(
-        {
-            "id": registration.id,
-            "status": registration.status,
-            "manage_url": manage_url(registration),
-        }
-    ), 201
+    return jsonify(answer), 201
 
 
 @bp.get("/conferences/<slug>/registrations")

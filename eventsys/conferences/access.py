@@ -168,7 +168,9 @@ def _serve_cached(key, cached, role: str, view, kwargs):
     return view(conference=conference, **kwargs)
 
 
-def api_conference(role: str | None, optional: bool = False, cached: bool = False):
+def api_conference(
+    role: str | None, optional: bool = False, cached: bool = False, load: tuple = ()
+):
     """Decorate an API endpoint whose URL has ``<slug>``.
 
     ``role`` None: public. Otherwise a bearer token for this very conference with at least
@@ -179,12 +181,16 @@ def api_conference(role: str | None, optional: bool = False, cached: bool = Fals
     for API_TOKEN_CACHE_SECONDS (no query at all for the next requests with that token); the
     endpoint then gets a ``CachedConference`` (id, slug, timezone, tz) and ``g.api_token`` a
     ``CachedToken``. For the check-in scan, the one endpoint hit hundreds of times a second.
+
+    ``load``: loader options for the conference when it is read without a token (public
+    requests), e.g. ``(joinedload(Conference.categories),)`` to read the categories with it in
+    one query.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            query = select(Conference).where(Conference.slug == slug)
+            query = select(Conference).where(Conference.slug == slug).options(*load)
             g.api_token = None
             g.api_role = None
             header = request.headers.get("Authorization", "")
@@ -194,13 +200,13 @@ def api_conference(role: str | None, optional: bool = False, cached: bool = Fals
                 if hit is not None:
                     return _serve_cached(key, hit, role, view, kwargs)
             if role is None or not (header or not optional):
-                conference = db.session.execute(query).scalar_one_or_none()
+                conference = db.session.execute(query).unique().scalar_one_or_none()
                 if conference is None:
                     raise NotFound(f"No conference with slug {slug!r}.")
             else:
                 scheme, _sep, token_text = header.partition(" ")
                 if scheme.lower() != "bearer" or not token_text.strip():
-                    if db.session.execute(query).scalar_one_or_none() is None:
+                    if db.session.execute(query).unique().scalar_one_or_none() is None:
                         raise NotFound(f"No conference with slug {slug!r}.")
                     raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
                 # One round trip: the conference, the token, its owner and the owner's role.

@@ -19,12 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from eventsys.auth import services as auth_services
 from eventsys.auth.forms import MemberForm
 from eventsys.auth.models import Membership
 from eventsys.conferences import extend, services
-from eventsys.conferences.access import conference_view, get_conference_or_404
+from eventsys.conferences.access import conference_view
 from eventsys.conferences.forms import ConferenceForm, ImportConferenceForm
 from eventsys.conferences.jsonio import export_conference, load_spec, parse_conference_json
 from eventsys.conferences.models import Conference
@@ -363,7 +364,19 @@ def home():
 def conference_home(slug: str):
     """The conference's public page: its own details, then each domain's section
     (registration buttons, the programme …)."""
-    conference = get_conference_or_404(slug)
+    # The categories (the registration buttons) and forums read with the conference in one
+    # query; the sections then ask nothing more of it.
+    conference = (
+        db.session.execute(
+            select(Conference)
+            .options(joinedload(Conference.categories), joinedload(Conference.forums))
+            .where(Conference.slug == slug)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+    if conference is None:
+        abort(404)
     g.conference = conference
     sections = [Markup(render(conference)) for _order, render in extend.registry().public]
     return render_template("conferences/public.html", conference=conference, sections=sections)

@@ -34,20 +34,36 @@ def take_seats(conference: Conference, category: Category, count: int, force=Fal
 
     The decision is one conditional UPDATE per row, made under ``lock_seats``. ``force`` (an
     organizer's override) takes them regardless.
+
+    The conference's row is updated first: that UPDATE takes the row lock ``lock_seats``
+    would take (the conference before any category, as everywhere), so the usual
+    registration sends two statements, not three. When the conference-wide limit refuses,
+    the lock is taken explicitly and the limit asked again under it: PostgreSQL does not lock
+    a row whose re-checked condition fails, and a cancellation committing in between must not
+    leave its freed seat beside the waitlist this registration is about to join.
     """
-    lock_seats(conference.id)
-    cat_cond = [Category.id == category.id]
     conf_cond = [Conference.id == conference.id]
+    cat_cond = [Category.id == category.id]
     if not force:
-        cat_cond.append(
-            or_(Category.capacity.is_(None), Category.seats_taken + count <= Category.capacity)
-        )
         conf_cond.append(
             or_(
                 Conference.capacity.is_(None),
                 Conference.seats_taken + count <= Conference.capacity,
             )
         )
+        cat_cond.append(
+            or_(Category.capacity.is_(None), Category.seats_taken + count <= Category.capacity)
+        )
+    take_conference = (
+        update(Conference)
+        .where(*conf_cond)
+        .values(seats_taken=Conference.seats_taken + count)
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(take_conference).rowcount != 1:
+        lock_seats(conference.id)
+        if db.session.execute(take_conference).rowcount != 1:
+            return False
     taken = db.session.execute(
         update(Category)
         .where(*cat_cond)
@@ -55,15 +71,13 @@ def take_seats(conference: Conference, category: Category, count: int, force=Fal
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        return False
-    taken = db.session.execute(
-        update(Conference)
-        .where(*conf_cond)
-        .values(seats_taken=Conference.seats_taken + count)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        adjust_seats(None, category.id, -count)  # give back the category's seats only
+        # Give back the conference's seats only (its row lock is held).
+        db.session.execute(
+            update(Conference)
+            .where(Conference.id == conference.id)
+            .values(seats_taken=Conference.seats_taken - count)
+            .execution_options(synchronize_session=False)
+        )
         return False
     return True
 

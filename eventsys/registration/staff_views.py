@@ -135,8 +135,9 @@ def registrations(conference: Conference):
 
 def _export_xlsx_inline(conference: Conference) -> Response:
     _form, filters = _filters(conference)
-    registrations = services.all_matching_registrations(conference, **filters)
-    headers, rows = exports.registration_rows(conference, registrations, questions_of(conference))
+    questions = questions_of(conference)
+    headers = exports.registration_headers(questions)
+    rows = exports.registration_row_batches(conference, questions, filters)
     filename = exports.export_filename(conference, "xlsx")
     return exports.spreadsheet_response(headers, rows, "xlsx", filename)
 

@@ -101,13 +101,14 @@ def register(slug: str):
             registration = services.register(conference, applicant, source="web")
             # The other domains' questions on the form (forums …), in the same transaction.
             extend.accept_registration_sections(registration, request.form.getlist)
-            return registration
+            # Read before attempt() commits: afterwards the row is expired (a query).
+            return registration.status, registration.manage_token
 
         done = attempt(register_, form, rename=answer_field)
         if done:
-            registration = done.value
-            flash(status_message(registration.status), "success")
-            return redirect(url_for("registration.manage", token=registration.manage_token))
+            status_now, token = done.value
+            flash(status_message(status_now), "success")
+            return redirect(url_for("registration.manage", token=token))
         status = done.status
         duplicate = isinstance(done.error, AlreadyRegistered)
     elif request.method == "POST":

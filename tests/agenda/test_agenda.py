@@ -69,14 +69,14 @@ def test_the_ics_feed_is_read_by_icalendar(client, person, conference):
     workshop = db.session.execute(
         db.select(ScheduleSession).where(ScheduleSession.code == "ws-llm")
     ).scalar_one()
-    assert str(events["大模型实训"]["uid"]) == f"session-{workshop.id}@eventsys"
+    assert str(events["大模型实训"]["uid"]) == f"{workshop.uuid}@eventsys"
     assert "一号会议室" in str(events["大模型实训"]["location"])
     # The UID stays the same when the session moves.
     workshop.starts_at = workshop.starts_at.replace(hour=5)
     db.session.commit()
     again = Calendar.from_ical(client.get(f"/r/{person.manage_token}/agenda.ics").get_data())
     moved = {str(e["summary"]): e for e in again.walk("VEVENT")}["大模型实训"]
-    assert str(moved["uid"]) == f"session-{workshop.id}@eventsys"
+    assert str(moved["uid"]) == f"{workshop.uuid}@eventsys"
     assert moved.decoded("dtstart").hour == 13
 
 
