@@ -5,7 +5,14 @@ from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
-from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
+from eventsys.registration.models import (
+    Delegation,
+    InvitationCode,
+    Question,
+    Registration,
+    RegistrationEvent,
+    RegistrationSettings,
+)
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 
 __all__ = [
@@ -25,6 +32,8 @@ __all__ = [
     "OutboxMail",
     "Question",
     "Registration",
+    "RegistrationEvent",
+    "RegistrationSettings",
     "Membership",
     "Room",
     "ScheduleSession",
