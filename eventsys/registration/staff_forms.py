@@ -214,3 +214,38 @@ class QuestionForm(FlaskForm):
             "One a line: value | 中文 | English, or just the label (then it is also the value)."
         ),
     )
+
+
+class InviteByMailForm(FlaskForm):
+    """E-mail a new single-use code to each invitee."""
+
+    category = SelectField(_l("Category"), choices=[])
+    addresses = TextAreaField(
+        _l("Invitees"),
+        validators=[InputRequired(), Length(max=100_000)],
+        render_kw={"rows": 6, "placeholder": "张三 <zhangsan@example.com>\nlisi@example.com"},
+        description=_l("One a line: an e-mail address, or a name and the address in <…>."),
+    )
+    message = TextAreaField(
+        _l("A few words of your own (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    expires_at = DateTimeLocalField(
+        _l("Valid until"),
+        validators=[Optional()],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("In the conference's time zone; empty: no expiry."),
+    )
+
+
+class SharedPhoneForm(FlaskForm):
+    """The conference's registration setting: one phone number for several people."""
+
+    shared_phone_allowed = BooleanField(
+        _l("Several people may register with the same phone number"),
+        description=_l(
+            "For example a secretary registering two leaders with the office number. Off: one "
+            "phone number, one registration (the database guarantees it)."
+        ),
+    )

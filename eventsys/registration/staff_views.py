@@ -29,7 +29,15 @@ from eventsys.i18n import localized
 from eventsys.registration import exports, services
 from eventsys.registration.applicants import Applicant, find_category
 from eventsys.registration.forms import answers_from_form
-from eventsys.registration.invitations import create_invitations, list_invitations
+from eventsys.registration.invitations import (
+    create_invitations,
+    email_invitations,
+    invitation_state,
+    invitation_table,
+    list_invitations,
+    register_link,
+)
+from eventsys.registration.invitations import state_labels as invitation_state_labels
 from eventsys.registration.invitations import withdraw_invitation as withdraw_code
 from eventsys.registration.models import Registration
 from eventsys.registration.notifications import manage_url
@@ -49,12 +57,14 @@ from eventsys.registration.staff_forms import (
     ConfirmForm,
     FilterForm,
     InvitationForm,
+    InviteByMailForm,
     QuestionForm,
     ReasonForm,
     answer_field_name,
     walk_in_form,
 )
 from eventsys.registration.statuses import STATUSES, Status
+from eventsys.urls import base_url, mail_base_url
 from eventsys.web import attempt, show_errors
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
@@ -500,6 +510,8 @@ def invitations(conference: Conference):
         codes=list_invitations(conference),
         categories={c.id: c for c in conference.categories},
         now=datetime.now(UTC),
+        state_of=invitation_state,
+        state_labels=invitation_state_labels(),
     ), (422 if form.errors else 200)
 
 
@@ -507,10 +519,95 @@ def invitations(conference: Conference):
 @conference_view("organizer")
 def withdraw_invitation(conference: Conference, invitation_id: int):
     if not _form_refused(ConfirmForm()):
-        invitation = withdraw_code(conference, invitation_id)
-        db.session.commit()
-        flash(_("The code %(code)s no longer works.", code=invitation.code), "success")
+        done = attempt(lambda: withdraw_code(conference, invitation_id))
+        if done:
+            flash(
+                _("The code %(code)s is withdrawn: it no longer works.", code=done.value.code),
+                "success",
+            )
     return redirect(url_for("registration_staff.invitations", slug=conference.slug))
+
+
+def _invitation_codes(conference: Conference):
+    """The list, or only the codes of one category or state (``?category=&state=``)."""
+    codes = list_invitations(conference)
+    category = request.args.get("category", "")
+    state = request.args.get("state", "")
+    if category:
+        codes = [c for c in codes if c.category.code == category]
+    if state in invitation_state_labels():
+        codes = [c for c in codes if invitation_state(c) == state]
+    return codes
+
+
+@bp.route("/<slug>/invitations/export.<any(csv, xlsx):extension>")
+@conference_view("organizer")
+def export_invitations(conference: Conference, extension: str):
+    headers, rows = invitation_table(conference, base_url(), _invitation_codes(conference))
+    filename = exports.export_filename(conference, extension, "invitation-codes")
+    return exports.spreadsheet_response(headers, rows, extension, filename)
+
+
+@bp.route("/<slug>/invitations/print")
+@conference_view("organizer")
+def print_invitations(conference: Conference):
+    """The codes as cards to print and cut (by default only those that still work)."""
+    codes = _invitation_codes(conference)
+    if not request.args.get("state"):
+        codes = [c for c in codes if invitation_state(c) == "active"]
+    base = base_url()
+    return render_template(
+        "registration/staff/invitations_print.html",
+        conference=conference,
+        cards=[(c, register_link(conference, c, base)) for c in codes],
+    )
+
+
+@bp.route("/<slug>/invitations/mail", methods=["GET", "POST"])
+@conference_view("organizer")
+def mail_invitations(conference: Conference):
+    form = InviteByMailForm()
+    form.category.choices = [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
+    if form.validate_on_submit():
+        base = mail_base_url()
+        if base is None:
+            flash(
+                _(
+                    "No e-mail can carry a link until the site's public address is set "
+                    "(EVENTSYS_BASE_URL)."
+                ),
+                "error",
+            )
+        else:
+            expires_at = form.expires_at.data
+            if expires_at is not None:
+                expires_at = expires_at.replace(tzinfo=conference.tz).astimezone(UTC)
+            category = find_category(conference, form.category.data)
+            done = attempt(
+                lambda: email_invitations(
+                    conference,
+                    category,
+                    form.addresses.data or "",
+                    form.message.data or "",
+                    base,
+                    expires_at=expires_at,
+                ),
+                form,
+            )
+            if done:
+                flash(
+                    _(
+                        "%(num)s invitations are on their way, each with its own code.",
+                        num=len(done.value),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("registration_staff.invitations", slug=conference.slug))
+    return render_template(
+        "registration/staff/invitations_mail.html", conference=conference, form=form
+    ), (422 if form.errors else 200)
 
 
 # --- the organizers' own questions -----------------------------------------------------------
