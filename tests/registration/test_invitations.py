@@ -26,7 +26,9 @@ def conference(ctx):
     return make_conference(categories=SMALL)
 
 
-@pytest.mark.parametrize("typed", ["cast-2026", "  CAST-2026 ", "Cast-2026\t", "ＣＡＳＴ－２０２６"])
+@pytest.mark.parametrize(
+    "typed", ["cast-2026", "  CAST-2026 ", "Cast-2026\t", "ＣＡＳＴ－２０２６"]
+)
 def test_a_code_matches_ignoring_case_and_surrounding_spaces(conference, typed):
     create_invitations(conference, conference.categories[2], code="CAST-2026", max_uses=None)
     registration = services.register(conference, applicant("guest", invite_code=typed))

@@ -10,7 +10,7 @@ from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, Forbidden, ValidationError
 from eventsys.extensions import db
 from eventsys.registration import services
-from eventsys.registration.errors import AlreadyRegistered, CategoryFull, InvitationRequired
+from eventsys.registration.errors import AlreadyRegistered, InvitationRequired
 from eventsys.registration.invitations import create_invitations
 from eventsys.registration.models import Registration
 from tests.factories import applicant, make_conference, make_registration
