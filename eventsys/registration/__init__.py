@@ -40,6 +40,13 @@ def init_app(app: Flask) -> None:
     extend.add_public_section(app, views.public_section, order=10)
     extend.add_json_section(app, jsonio.SECTION)
 
+    from eventsys.registration import actors, history, settings
+
+    history.set_actor_resolver(actors.actor_from_request)
+    settings.listen()
+    app.jinja_env.globals["history_labels"] = history.action_labels
+    app.jinja_env.globals["via_labels"] = history.via_labels
+
     signals.part_saved.connect(services.refuse_capacity_below_seats, sender="categories")
     signals.conference_saved.connect(services.conference_capacity_saved)
     signals.part_deleting.connect(services.category_in_use, sender="categories")

@@ -26,9 +26,14 @@ from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db
 from eventsys.i18n import localized
-from eventsys.registration import exports, services
+from eventsys.registration import exports, history, services
 from eventsys.registration.applicants import Applicant, find_category
-from eventsys.registration.forms import answers_from_form
+from eventsys.registration.forms import (
+    answer_field,
+    answers_from_form,
+    form_data_from_answers,
+    registration_form,
+)
 from eventsys.registration.invitations import (
     create_invitations,
     email_invitations,
@@ -227,15 +232,101 @@ def registration(conference: Conference, registration_id: int):
     category_form.category.choices = [
         SelectChoice(c.code, localized(c, "name")) for c in conference.categories
     ]
+    questions = questions_of(conference)
     return render_template(
         "registration/staff/detail.html",
         conference=conference,
         registration=registration,
-        answers=_answers_shown(registration, questions_of(conference)),
+        answers=_answers_shown(registration, questions),
         manage_link=manage_url(registration),
         category_form=category_form,
         reason_form=ReasonForm(),
+        events=history.events_of(registration),
+        field_labels=_field_labels(questions),
     )
+
+
+def _field_labels(questions) -> dict[str, str]:
+    """The history's field names as the page's own labels."""
+    return {
+        "name": _("Full name"),
+        "email": _("E-mail"),
+        "phone": _("Mobile phone"),
+        "organization": _("Organization"),
+        "position": _("Position"),
+        "category": _("Category"),
+        **{f"answers.{q.code}": localized(q, "label") for q in questions},
+    }
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@conference_view("staff")
+def edit_registration(conference: Conference, registration_id: int):
+    """Staff correct what a person gave: name, contact, organization, position, answers.
+    The duplicate rules apply; the change goes into the history, old → new."""
+    registration = services.get_registration(conference, registration_id)
+    if registration.status in ("cancelled", "rejected"):
+        flash(_("A cancelled or rejected registration cannot be changed."), "error")
+        return _back(conference, registration_id)
+    questions = questions_of(conference)
+    data = None
+    if request.method == "GET":
+        data = {
+            "name": registration.name,
+            "email": registration.email,
+            "phone": registration.phone,
+            "organization": registration.organization,
+            "position": registration.position,
+            **form_data_from_answers(registration.answers or {}, questions),
+        }
+    form = registration_form(conference, questions, {}, data=data, for_edit=True)
+    if not registration.email:
+        form.email.render_kw = {**(form.email.render_kw or {}), "required": False}
+    status = 200
+    if form.validate_on_submit():
+        applicant = Applicant(
+            category=registration.category.code,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            organization=form.organization.data or "",
+            position=form.position.data or "",
+            answers=answers_from_form(form, questions),
+            # A walk-in registered without an e-mail may stay without one.
+            email_optional=not registration.email,
+        )
+        done = attempt(
+            lambda: services.update_details(registration, applicant, by_staff=True),
+            form,
+            rename=answer_field,
+        )
+        if done:
+            flash(_("Saved."), "success")
+            return _back(conference, registration_id)
+        status = done.status
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/staff/edit.html",
+        conference=conference,
+        registration=registration,
+        form=form,
+        questions=questions,
+    ), status
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/resend", methods=["POST"])
+@conference_view("staff")
+def resend_confirmation(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    if not _form_refused(ConfirmForm()) and attempt(
+        lambda: services.resend_confirmation(registration)
+    ):
+        flash(
+            _("The confirmation is on its way to %(email)s.", email=registration.email),
+            "success",
+        )
+    return _back(conference, registration_id)
 
 
 def _back(conference: Conference, registration_id: int):
@@ -337,13 +428,14 @@ def walk_in(conference: Conference):
     form = walk_in_form(conference, questions, may_override=_is_organizer())
     if form.validate_on_submit():
         applicant = Applicant(
-            category=form.category.data,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
+            category=form.category.data or "",
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
             organization=form.organization.data or "",
             position=form.position.data or "",
             answers=answers_from_form(form, questions, answer_field_name),
+            email_optional=True,  # many walk-ins give none
         )
         override = _is_organizer() and bool(form.override_capacity.data)
         names = {f"answers.{q.code}": answer_field_name(q) for q in questions}
@@ -357,16 +449,18 @@ def walk_in(conference: Conference):
         if done:
             registration = done.value
             _flash_registered(registration)
+            # Their QR code and manual code on screen at once, to scan or photograph.
             return redirect(
                 url_for(
                     "registration_staff.registration",
                     slug=conference.slug,
                     registration_id=registration.id,
+                    _anchor="ticket",
                 )
             )
-    return render_template("registration/staff/new.html", conference=conference, form=form), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "registration/staff/new.html", conference=conference, form=form, questions=questions
+    ), (422 if form.errors else 200)
 
 
 def _flash_registered(registration: Registration) -> None:
