@@ -710,6 +710,30 @@ def search_registrations(
     return items, total
 
 
+# The staff list's sortable columns: only these keys reach ORDER BY ("-key": descending).
+SORT_COLUMNS = {
+    "name": Registration.name,
+    "category": Registration.category_id,
+    "status": Registration.status,
+    "organization": Registration.organization,
+    "created": Registration.id,
+}
+
+
+def list_order(sort: str = ""):
+    """The ORDER BY of a whitelisted sort key (else newest first); ties by id, so that pages
+    never repeat or skip a row."""
+    key = (sort or "").removeprefix("-")
+    column = SORT_COLUMNS.get(key)
+    if column is None:
+        return (Registration.id.desc(),)
+    descending = sort.startswith("-")
+    first = column.desc() if descending else column.asc()
+    if key == "created":
+        return (first,)
+    return (first, Registration.id.desc() if descending else Registration.id.asc())
+
+
 def registration_page(
     conference: Conference,
     page: int = 1,
@@ -718,6 +742,7 @@ def registration_page(
     q: str = "",
     status: str = "",
     category: str = "",
+    sort: str = "",
 ) -> Pagination:
     """One page of the staff list, newest first (Flask-SQLAlchemy's ``Pagination``).
 
@@ -727,7 +752,7 @@ def registration_page(
     statement = (
         _list_statement(conference, q, status, category)
         .options(joinedload(Registration.category))
-        .order_by(Registration.id.desc())
+        .order_by(*list_order(sort))
     )
     page = min(max(page, 1), MAX_PAGE)  # the row offset stays inside the database's integers
     found = db.paginate(statement, page=page, per_page=per_page, max_per_page=None, error_out=False)

@@ -277,3 +277,24 @@ class SharedPhoneForm(FlaskForm):
             "phone number, one registration (the database guarantees it)."
         ),
     )
+
+
+class ListBulkForm(FlaskForm):
+    """The registration list: an action for the ticked registrations."""
+
+    ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    action = SelectField(
+        _l("With the ticked registrations"),
+        choices=[
+            SelectChoice("approve", _l("Approve")),
+            SelectChoice("cancel", _l("Cancel")),
+            SelectChoice("category", _l("Change category")),
+            SelectChoice("resend", _l("Send the confirmation again")),
+        ],
+    )
+    category = SelectField(_l("New category"), choices=[], validate_choice=False)
+    reason = StringField(
+        _l("Reason (for cancellations)"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+    )
+    override_capacity = BooleanField(_l("Even if the category is full (organizers only)"))

@@ -63,6 +63,7 @@ from eventsys.registration.staff_forms import (
     FilterForm,
     InvitationForm,
     InviteByMailForm,
+    ListBulkForm,
     QuestionForm,
     ReasonForm,
     answer_field_name,
@@ -128,10 +129,20 @@ def registrations(conference: Conference):
     form, filters = _filters(conference)
     # Not a number ("abc") is the first page; any number is clamped to the pages there are.
     page = request.args.get("page", 1, type=int)
-    found = services.registration_page(conference, page, PER_PAGE, **filters)
+    sort = request.args.get("sort", "")
+    if sort.removeprefix("-") not in services.SORT_COLUMNS:
+        sort = ""
+    found = services.registration_page(conference, page, PER_PAGE, sort=sort, **filters)
     args = {key: value for key, value in filters.items() if value}
+    bulk_form = ListBulkForm()
+    bulk_form.category.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
     return render_template(
         "registration/staff/list.html",
+        sort=sort,
+        sort_args={**args, **({"sort": sort} if sort else {})},
+        bulk_form=bulk_form,
         conference=conference,
         form=form,
         items=found.items,
@@ -146,6 +157,60 @@ def registrations(conference: Conference):
         filtered=bool(args),
         summary=_summary(conference),
     )
+
+
+def _bulk_summary(action: str, result: services.BulkResult, category_name: str = "") -> str:
+    done = len(result.changed)
+    if action == "approve":
+        message = _("Approved: %(num)s.", num=done)
+    elif action == "cancel":
+        message = _("Cancelled: %(num)s.", num=done)
+    elif action == "category":
+        message = _("Moved to %(category)s: %(num)s.", category=category_name, num=done)
+    else:
+        message = _("Confirmation sent again: %(num)s.", num=done)
+    if result.unchanged:
+        message += " " + _(
+            "Already so, left as they were: %(names)s.", names=_names(result.unchanged)
+        )
+    return message + _moved_up(result.promoted)
+
+
+@bp.route("/<slug>/registrations/bulk", methods=["POST"])
+@conference_view("staff")
+def bulk_registrations(conference: Conference):
+    """The ticked registrations of the list, in one transaction: all of them, or none."""
+    form = ListBulkForm()
+    form.category.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, c.code) for c in conference.categories
+    ]
+    back = url_for(
+        "registration_staff.registrations",
+        slug=conference.slug,
+        **{
+            k: v
+            for k, v in request.args.items()
+            if k in ("q", "status", "category", "sort", "page")
+        },
+    )
+    if _form_refused(form):
+        return redirect(back)
+    action = form.action.data
+    category = find_category(conference, form.category.data) if form.category.data else None
+    done = attempt(
+        lambda: services.bulk_action(
+            conference,
+            action,
+            form.ids.data or [],
+            category=category,
+            reason=(form.reason.data or "").strip(),
+            override_capacity=bool(form.override_capacity.data) and _is_organizer(),
+        )
+    )
+    if done:
+        name = localized(category, "name") if category is not None else ""
+        flash(_bulk_summary(action, done.value, name), "success")
+    return redirect(back)
 
 
 def _export_xlsx_inline(conference: Conference) -> Response:
