@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -298,3 +300,19 @@ class ListBulkForm(FlaskForm):
         validators=[Optional(), Length(max=REASON_MAX)],
     )
     override_capacity = BooleanField(_l("Even if the category is full (organizers only)"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx", "csv"], _l("Upload a .xlsx (Excel workbook) or .csv file.")),
+        ],
+        render_kw={"accept": ".xlsx,.csv"},
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    upload = HiddenField()
+    notify = BooleanField(_l("E-mail each imported person their confirmation"))

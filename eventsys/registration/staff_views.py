@@ -26,7 +26,7 @@ from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db
 from eventsys.i18n import localized
-from eventsys.registration import exports, history, services
+from eventsys.registration import exports, history, import_views, services
 from eventsys.registration.applicants import Applicant, find_category
 from eventsys.registration.forms import (
     answer_field,
@@ -828,3 +828,24 @@ def delete_question(conference: Conference, question_id: int):
         if removed:
             flash(_("Question %(code)s deleted.", code=removed.value.code), "success")
     return redirect(url_for("registration_staff.questions", slug=conference.slug))
+
+
+# --- importing a spreadsheet through the web -------------------------------------------------
+
+
+@bp.route("/<slug>/registrations/import", methods=["GET", "POST"])
+@conference_view("staff")
+def import_registrations(conference: Conference):
+    return import_views.upload_page(conference)
+
+
+@bp.route("/<slug>/registrations/import/confirm", methods=["POST"])
+@conference_view("staff")
+def confirm_import(conference: Conference):
+    return import_views.confirm_import(conference)
+
+
+@bp.route("/<slug>/registrations/import/template.xlsx")
+@conference_view("staff")
+def import_template(conference: Conference):
+    return import_views.template_download(conference)
