@@ -36,6 +36,13 @@ def init_app(app: Flask) -> None:
         order=22,
     )
     extend.add_nav(app, f"{staff}invitations", _l("Invitation codes"), role="organizer", order=23)
+    extend.add_nav(
+        app,
+        f"{staff}registration_settings",
+        _l("Registration settings"),
+        role="organizer",
+        order=24,
+    )
     extend.add_dashboard_section(app, views.dashboard_section, order=10)
     extend.add_public_section(app, views.public_section, order=10)
     extend.add_json_section(app, jsonio.SECTION)

@@ -126,7 +126,8 @@ def registered_keys(
     """
     if email_keys is not None:
         email_keys = [key for key in email_keys if key]  # no e-mail given: nothing to match
-    if phone_keys is not None and shared_phone_allowed(conference_id):
+    shared_phone = shared_phone_allowed(conference_id)
+    if phone_keys is not None and shared_phone:
         phone_keys = []  # the conference lets people share a phone number
     conditions = list(_standing(conference_id))
     if except_id is not None:
@@ -143,8 +144,8 @@ def registered_keys(
     rows = db.session.execute(
         select(Registration.email_key, Registration.phone_key).where(*conditions)
     ).all()
-    emails = {email for email, _phone in rows}
-    phones = {phone for _email, phone in rows}
+    emails = {email for email, _phone in rows if email}
+    phones = set() if shared_phone else {phone for _email, phone in rows}
     if email_keys is not None or phone_keys is not None:
         emails &= set(email_keys or ())
         phones &= set(phone_keys or ())

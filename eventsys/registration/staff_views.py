@@ -55,6 +55,7 @@ from eventsys.registration.questions import (
     questions_of,
     save_question,
 )
+from eventsys.registration.settings import set_shared_phone_allowed, shared_phone_allowed
 from eventsys.registration.staff_forms import (
     KIND_LABELS,
     BulkForm,
@@ -66,6 +67,7 @@ from eventsys.registration.staff_forms import (
     ListBulkForm,
     QuestionForm,
     ReasonForm,
+    SharedPhoneForm,
     answer_field_name,
     walk_in_form,
 )
@@ -849,3 +851,22 @@ def confirm_import(conference: Conference):
 @conference_view("staff")
 def import_template(conference: Conference):
     return import_views.template_download(conference)
+
+
+# --- registration settings (organizers) ------------------------------------------------------
+
+
+@bp.route("/<slug>/registration-settings", methods=["GET", "POST"])
+@conference_view("organizer")
+def registration_settings(conference: Conference):
+    form = SharedPhoneForm()
+    if request.method == "GET":
+        form.shared_phone_allowed.data = shared_phone_allowed(conference.id)
+    if form.validate_on_submit():
+        allowed = bool(form.shared_phone_allowed.data)
+        if attempt(lambda: set_shared_phone_allowed(conference.id, allowed)):
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("registration_staff.registration_settings", slug=conference.slug)
+            )
+    return render_template("registration/staff/settings.html", conference=conference, form=form)
