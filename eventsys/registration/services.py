@@ -168,7 +168,10 @@ def already_registered_error(field: str, *, own: bool = True) -> AlreadyRegister
     else:
         message = _("This phone number is already registered for this conference.")
     if own:
-        message += " " + _("We can send the link to your registration again.")
+        from eventsys.i18n import is_english
+
+        gap = " " if is_english() else ""  # no space after a Chinese full stop
+        message += gap + _("We can send the link to your registration again.")
     return AlreadyRegistered(message, {field: already_registered_reason()})
 
 

@@ -25,7 +25,7 @@ from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db
-from eventsys.i18n import localized
+from eventsys.i18n import is_english, localized
 from eventsys.registration import exports, history, import_views, services
 from eventsys.registration.applicants import Applicant, find_category
 from eventsys.registration.forms import (
@@ -102,7 +102,12 @@ def _moved_up(promoted: list[Registration]) -> str:
     """The part of a flash naming those the waitlist moved up, if any."""
     if not promoted:
         return ""
-    return " " + _("%(names)s moved up from the waitlist.", names=_names(promoted))
+    return _gap() + _("%(names)s moved up from the waitlist.", names=_names(promoted))
+
+
+def _gap() -> str:
+    """Between two sentences: a space in English, none after a Chinese full stop."""
+    return " " if is_english() else ""
 
 
 # --- the list and its exports ----------------------------------------------------------------
@@ -172,7 +177,7 @@ def _bulk_summary(action: str, result: services.BulkResult, category_name: str =
     else:
         message = _("Confirmation sent again: %(num)s.", num=done)
     if result.unchanged:
-        message += " " + _(
+        message += _gap() + _(
             "Already so, left as they were: %(names)s.", names=_names(result.unchanged)
         )
     return message + _moved_up(result.promoted)
