@@ -340,9 +340,7 @@ def group_category_label(category, left: int | None) -> str:
         notes.append(_("needs approval"))
     if left is not None:
         notes.append(
-            _("full: the group waits together")
-            if left == 0
-            else _("%(n)s places left; a larger group waits together", n=left)
+            _("full: the group waits together") if left == 0 else _("%(n)s places left", n=left)
         )
     if not notes:
         return name

@@ -30,6 +30,7 @@ from eventsys.registration.applicants import (
     Applicant,
     CleanApplicant,
     check_applicant,
+    clean_answers,
     email_key,
     find_category,
     normalize_contact_number,
@@ -409,6 +410,11 @@ def register_delegation(
                     shared_errors.setdefault(key, reason)
                 else:
                     errors[f"members[{index}].{key}"] = reason
+    if not request.members:
+        # Nobody yet: the answers for everyone are still checked, to say all at once.
+        answer_errors: dict[str, str] = {}
+        clean_answers(questions, request.answers, answer_errors)
+        shared_errors.update(answer_errors)
     errors.update(shared_errors)
     seen_email: dict[str, int] = {}
     seen_phone: dict[str, int] = {}

@@ -515,8 +515,7 @@ def walk_in(conference: Conference):
             lambda: services.register(
                 conference, applicant, source="desk", by_staff=True, override_capacity=override
             ),
-            form,
-            rename=lambda key: names.get(key, key),
+            show=lambda error: _show_on_form(form, error, lambda key: names.get(key, key)),
         )
         if done:
             registration = done.value
@@ -530,9 +529,29 @@ def walk_in(conference: Conference):
                     _anchor="ticket",
                 )
             )
+        summary = done.error.message
+    else:
+        summary = None
     return render_template(
-        "registration/staff/new.html", conference=conference, form=form, questions=questions
+        "registration/staff/new.html",
+        conference=conference,
+        form=form,
+        questions=questions,
+        summary=summary,
     ), (422 if form.errors else 200)
+
+
+def _show_on_form(form, error: DomainError, rename) -> None:
+    """Each reason beside its field; the message heads the page's error summary (no flash
+    besides). A refusal that names no field is flashed."""
+    placed = False
+    for key, reason in error.errors.items():
+        name = rename(key)
+        if name in form:
+            form[name].errors = [*form[name].errors, reason]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
 
 
 def _flash_registered(registration: Registration) -> None:

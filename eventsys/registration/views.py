@@ -218,7 +218,7 @@ def _place_group_errors(form, error: DomainError) -> None:
     """``members[i]`` in the service counts only filled rows; map back to the form's rows.
     ``answers.x`` is the group's field ``q_x``; ``members[i].answers.x`` the member's own."""
     filled = [index for index, entry in enumerate(form.members) if _filled(entry)]
-    unplaced = False
+    unplaced: list[str] = []
     for key, reason in error.errors.items():
         if key.startswith("members[") and "]." in key:
             index = int(key[len("members[") : key.index("]")])
@@ -232,9 +232,12 @@ def _place_group_errors(form, error: DomainError) -> None:
         if name in form and name != "members":
             form[name].errors = [*list(form[name].errors), reason]
         else:
-            unplaced = True
-    if unplaced or not error.errors or error.status != 422:
+            unplaced.append(reason)
+    if not error.errors or error.status != 422:
         flash(error.message, "error")
+    elif unplaced:
+        # The page's summary lists the fields' errors; what belongs to none is said here.
+        flash(_("People: %(reasons)s", reasons="; ".join(unplaced)), "error")
 
 
 @bp.route("/c/<slug>/resend", methods=["GET", "POST"])
