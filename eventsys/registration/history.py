@@ -144,7 +144,7 @@ def events_of(registration: Registration) -> list[RegistrationEvent]:
 def action_labels() -> dict[str, str]:
     """The actions as people read them, in the current language."""
     return {
-        "registered": _("Registered"),
+        "registered": _("Registration received"),
         "approved": _("Approved"),
         "rejected": _("Rejected"),
         "cancelled": _("Cancelled"),

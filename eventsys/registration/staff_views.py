@@ -313,9 +313,31 @@ def registration(conference: Conference, registration_id: int):
         manage_link=manage_url(registration),
         category_form=category_form,
         reason_form=ReasonForm(),
-        events=history.events_of(registration),
-        field_labels=_field_labels(questions),
+        events=_history_shown(history.events_of(registration), questions),
     )
+
+
+def _history_shown(events, questions) -> list[dict]:
+    """The history as read: each change with the field's label and values as shown."""
+    labels = _field_labels(questions)
+    by_code = {q.code: q for q in questions}
+
+    def shown(key: str, value) -> str:
+        question = by_code.get(key.removeprefix("answers.")) if key.startswith("answers.") else None
+        if question is not None:
+            return services.answer_text(question, value)
+        return "—" if value in (None, "") else str(value)
+
+    return [
+        {
+            "event": event,
+            "changes": [
+                (labels.get(key, key), shown(key, old), shown(key, new))
+                for key, (old, new) in (event.changes or {}).items()
+            ],
+        }
+        for event in events
+    ]
 
 
 def _field_labels(questions) -> dict[str, str]:
