@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -318,6 +319,10 @@ def delegation_form(conference, seats: dict, rows: int, questions=()):
             render_kw={"maxlength": 64, "autocomplete": "off", "autocapitalize": "characters"},
         )
         members = FieldList(FormField(member_class), min_entries=rows, max_entries=50)
+        members_file = FileField(
+            _l("Spreadsheet of the people (.xlsx or .csv)"),
+            render_kw={"accept": ".xlsx,.csv"},
+        )
         consent = BooleanField(
             _l(
                 "I have these people's agreement that the organizers use their details to run "

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import limiter
-from eventsys.registration import limits, services
+from eventsys.registration import group_sheet, limits, services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.errors import AlreadyRegistered
 from eventsys.registration.forms import (
@@ -145,6 +145,13 @@ def register_group(slug: str):
             field_.errors = []
         for _i in range(min(GROUP_ROWS_STEP, MAX_GROUP_ROWS - len(form.members))):
             form.members.append_entry()
+    elif request.method == "POST" and "read_file" in request.form:
+        # The people of a large delegation from a spreadsheet, into the rows: the form is the
+        # preview; nothing is registered until the group is sent.
+        form.validate_on_submit()
+        for field_ in form:
+            field_.errors = []
+        status = _fill_rows_from_file(conference, form, questions)
     elif form.validate_on_submit():
         members = [
             Applicant(
@@ -206,6 +213,50 @@ def register_group(slug: str):
         template_row=_template_row(conference, questions),
         is_open=services.registration_open(conference),
     ), status
+
+
+def _fill_rows_from_file(conference, form, questions) -> int:
+    storage = form.members_file.data
+    if not storage or not getattr(storage, "filename", ""):
+        form.members_file.errors = [_("Choose a file.")]
+        return 422
+    kept = [entry.data for entry in form.members if _filled(entry)]
+    try:
+        people = group_sheet.read_members(
+            conference, storage, questions, MAX_GROUP_ROWS - len(kept)
+        )
+    except DomainError as error:
+        lines = error.message.split("\n")
+        flash(lines[0], "error")
+        form.members_file.errors = lines[1:] or [next(iter(error.errors.values()), "")]
+        return error.status
+    form.members.entries = []
+    form.members.last_index = -1
+    for data in [*kept, *people]:
+        form.members.append_entry(data)
+    flash(
+        _(
+            "%(count)s people read from %(file)s into the rows below. Check them, then "
+            "register the group.",
+            count=len(people),
+            file=storage.filename,
+        ),
+        "info",
+    )
+    return 200
+
+
+@bp.route("/c/<slug>/register/group/template.xlsx")
+def group_template(slug: str):
+    """An empty workbook with the group form's columns for the people (and the questions)."""
+    from eventsys.registration import exports
+
+    conference = get_conference_or_404(slug)
+    headers = group_sheet.template_headers(questions_of(conference))
+    example = ["张三", "13800138000", "zhangsan@example.com", "教授"]
+    return exports.spreadsheet_response(
+        headers, [example], "xlsx", f"{conference.slug}-group-template.xlsx"
+    )
 
 
 def _template_row(conference, questions):

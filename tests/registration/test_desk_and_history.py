@@ -144,7 +144,7 @@ def test_staff_edit_details_and_the_history_says_who_changed_what(conference, cl
     html = page(client.get(f"{LIST}/{registration.id}"))
     history_html = html[html.index('<ol class="history">') :]
     assert "staff &lt;staff@example.com&gt;" in history_html
-    assert "Organization: <span class=\"change\">四川大学 → 成都大学</span>" in history_html
+    assert 'Organization: <span class="change">四川大学 → 成都大学</span>' in history_html
 
 
 def test_a_staff_edit_obeys_the_duplicate_rule(conference, client):

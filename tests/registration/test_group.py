@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from eventsys.extensions import db
 from eventsys.registration.models import Registration
 from eventsys.registration.services import DelegationRequest, cancel, register_delegation
-from tests.conftest import submit
+from tests.conftest import csrf_token, submit
 from tests.factories import applicant, make_conference, make_registration
 
 GROUP = "/c/cy-2026/register/group"
@@ -194,3 +195,95 @@ def test_the_form_says_a_full_category_puts_the_group_on_the_waitlist(conference
     html = response.get_data(as_text=True)
     assert "候补" in html or "waitlist" in html
     assert [r.status for r in registrations()][-2:] == ["waitlisted", "waitlisted"]
+
+
+# --- a large delegation from a spreadsheet ----------------------------------------------------
+
+
+def sheet(rows, headers=("姓名", "手机", "邮箱", "职务", "是否需要安排住宿")) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(list(headers))
+    for row in rows:
+        book.active.append(list(row))
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def read_file(client, content: bytes, name="代表团.xlsx", **fields):
+    data = {
+        **group_data(),
+        **fields,
+        "read_file": "1",
+        "csrf_token": csrf_token(client, GROUP),
+        "members_file": (io.BytesIO(content), name),
+    }
+    for key in [k for k in data if k.startswith("members-")]:
+        del data[key]
+    return client.post(GROUP, data=data, content_type="multipart/form-data")
+
+
+def test_the_group_template_has_the_columns_and_questions(conference, client):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get(f"{GROUP}/template.xlsx").data))
+    assert [c.value for c in book.active[1]] == [
+        "姓名",
+        "手机",
+        "邮箱",
+        "职务",
+        "是否需要安排住宿",
+        "饮食要求",
+    ]
+
+
+def test_a_spreadsheet_fills_the_rows_then_the_group_is_registered(conference, client):
+    people = [
+        (f"代表{i}", f"1360000{i:04d}", f"d{i}@example.com", "研究员", "是") for i in range(12)
+    ]
+    response = read_file(client, sheet(people))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "12 people read from 代表团.xlsx" in html or "12人" in html
+    assert 'value="代表11"' in html and 'value="西南交通大学科技处"' in html
+    assert count() == 0  # read, not registered
+    # The contact sends the form as filled in.
+    data = {"q_hotel": "no", **group_data()}
+    for key in [k for k in data if k.startswith("members-")]:
+        del data[key]
+    for i, (name, phone, email, position, _hotel) in enumerate(people):
+        data.update(
+            {
+                f"members-{i}-name": name,
+                f"members-{i}-phone": phone,
+                f"members-{i}-email": email,
+                f"members-{i}-position": position,
+                f"members-{i}-q_hotel": "yes",
+            }
+        )
+    response = submit(client, GROUP, data)
+    assert response.status_code == 200
+    assert count() == 12
+    assert all(r.answers == {"hotel": True} for r in registrations())
+
+
+def test_a_bad_cell_is_named_by_row_and_column_and_no_row_is_filled(conference, client):
+    people = [
+        ("甲", "13600000001", "a@example.com", "", "是"),
+        ("乙", "12345", "b@example.com", "", "也许"),
+    ]
+    response = read_file(client, sheet(people))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "第3行，手机列：大陆手机号为11位" in html or "第3行，手机列：" in html
+    assert "第3行，是否需要安排住宿列：" in html
+    assert 'value="甲"' not in html
+    assert count() == 0
+
+
+def test_a_file_without_the_needed_columns_says_which(conference, client):
+    response = read_file(client, sheet([("甲",)], headers=("姓名",)))
+    assert response.status_code == 422
+    assert "手机、邮箱" in response.get_data(as_text=True)
