@@ -13,6 +13,8 @@ from tests.factories import PASSWORD, applicant, make_conference, make_user
 from tests.registration.test_group import QUESTIONS
 
 PAGES = {
+    "group-form": "/c/cy-2026/register/group",
+    "desk": "/manage/cy-2026/registrations/new",
     "list": "/manage/cy-2026/registrations?sort=name",
     "detail": "/manage/cy-2026/registrations/1",
     "edit": "/manage/cy-2026/registrations/1/edit",
