@@ -6,7 +6,14 @@ from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
-from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
+from eventsys.registration.models import (
+    Delegation,
+    InvitationCode,
+    Question,
+    Registration,
+    RegistrationEvent,
+    RegistrationSettings,
+)
 from eventsys.schedule.models import Person, ScheduleRelease, ScheduleSession, SessionSpeaker
 from eventsys.signing.models import SignedProject, SigningAudit, SigningSettings
 
@@ -31,6 +38,10 @@ __all__ = [
     "Person",
     "Question",
     "Registration",
+    "RegistrationEvent",
+    "RegistrationSettings",
+    "RegistrationEvent",
+    "RegistrationSettings",
     "Membership",
     "Room",
     "ScheduleRelease",

@@ -36,9 +36,23 @@ def init_app(app: Flask) -> None:
         order=22,
     )
     extend.add_nav(app, f"{staff}invitations", _l("Invitation codes"), role="organizer", order=23)
+    extend.add_nav(
+        app,
+        f"{staff}registration_settings",
+        _l("Registration settings"),
+        role="organizer",
+        order=24,
+    )
     extend.add_dashboard_section(app, views.dashboard_section, order=10)
     extend.add_public_section(app, views.public_section, order=10)
     extend.add_json_section(app, jsonio.SECTION)
+
+    from eventsys.registration import actors, history, settings
+
+    history.set_actor_resolver(actors.actor_from_request)
+    settings.listen()
+    app.jinja_env.globals["history_labels"] = history.action_labels
+    app.jinja_env.globals["via_labels"] = history.via_labels
 
     signals.part_saved.connect(services.refuse_capacity_below_seats, sender="categories")
     signals.conference_saved.connect(services.conference_capacity_saved)

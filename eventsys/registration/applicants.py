@@ -45,6 +45,9 @@ class Applicant:
     invite_code: str = ""
     locale: str = "zh_CN"
     consent: bool = True
+    # The desk may register a walk-in who gives no e-mail (staff only; the public form and
+    # the API require one).
+    email_optional: bool = False
 
 
 def email_key(email: str) -> str:
@@ -76,6 +79,11 @@ def plain_email_address(value: str) -> str | None:
     if any(domain == name or domain.endswith("." + name) for name in special):
         return None
     return f"{match['local']}@{domain}"
+
+
+def email_key_or_none(email: str) -> str | None:
+    """The key of an address, or None for no address (a walk-in who gave none)."""
+    return email_key(email) if email else None
 
 
 def normalize_email_address(value: Any, errors: dict, field_name: str = "email") -> str:
@@ -150,6 +158,37 @@ def normalize_phone(value: Any, errors: dict, field_name: str = "phone") -> tupl
     return "", ""
 
 
+# A mainland landline: area code (3 or 4 digits from 0) and 7 or 8 digits, an extension
+# after it ("028-87600000", "(028) 8760 0000", "010-62345678-801").
+_LANDLINE = re.compile(r"0[1-9][0-9]{1,2}[0-9]{7,8}")
+_EXTENSION = re.compile(r"^(.*?)(?:\s*(?:转|ext\.?|x|-)\s*([0-9]{1,6}))$", re.IGNORECASE)
+
+
+def normalize_contact_number(
+    value: Any, errors: dict, field_name: str = "contact_phone"
+) -> tuple[str, str]:
+    """A number to reach a contact person: a mobile as ``normalize_phone`` takes it, or a
+    mainland landline with its area code (028-87600000), kept as typed but in ASCII digits."""
+    probe: dict[str, str] = {}
+    phone, key = normalize_phone(value, probe, field_name)
+    if not probe:
+        return phone, key
+    if not isinstance(value, str) or not value.strip() or unicode_problem(value):
+        errors[field_name] = probe[field_name]
+        return "", ""
+    shown = " ".join(ascii_digits(value).split())
+    key = phone_key(shown)
+    if _LANDLINE.fullmatch(key):
+        return shown, key
+    match = _EXTENSION.match(shown)
+    if match and _LANDLINE.fullmatch(phone_key(match.group(1))):
+        return shown, key
+    errors[field_name] = _(
+        "a mobile number (11 digits) or a landline with its area code, e.g. 028-87600000"
+    )
+    return "", ""
+
+
 def clean_answers(questions: list[Question], raw: Any, errors: dict) -> dict[str, Any]:
     """Answers keyed by question code, each checked against its question's kind."""
     if raw is None:
@@ -197,7 +236,8 @@ def clean_answers(questions: list[Question], raw: Any, errors: dict) -> dict[str
                 errors[key] = _("yes or no")
         elif question.kind == "number":
             try:
-                number = Decimal(str(value))
+                # A Chinese keyboard types full-width digits (１２．５): NFKC makes them ASCII.
+                number = Decimal(ascii_digits(str(value)).strip().replace(",", ""))
                 if not number.is_finite():
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
@@ -206,7 +246,9 @@ def clean_answers(questions: list[Question], raw: Any, errors: dict) -> dict[str
                 answers[question.code] = str(number)
         elif question.kind == "date":
             try:
-                answers[question.code] = date.fromisoformat(str(value)).isoformat()
+                answers[question.code] = date.fromisoformat(
+                    ascii_digits(str(value)).strip()
+                ).isoformat()
             except ValueError:
                 errors[key] = _("a date as YYYY-MM-DD")
     return answers
@@ -217,7 +259,7 @@ class CleanApplicant:
     category: Category
     name: str
     email: str
-    email_key: str
+    email_key: str | None
     phone: str
     phone_key: str
     organization: str
@@ -247,7 +289,10 @@ def check_applicant(
     if category is None:
         errors["category"] = _("unknown category") if applicant.category else _("choose a category")
     name = clean_text(applicant.name, NAME_MAX, "name", errors, required=True)
-    email = normalize_email_address(applicant.email, errors)
+    if applicant.email_optional and not (applicant.email or "").strip():
+        email = ""
+    else:
+        email = normalize_email_address(applicant.email, errors)
     phone, key = normalize_phone(applicant.phone, errors)
     organization = clean_text(applicant.organization, ORGANIZATION_MAX, "organization", errors)
     position = clean_text(applicant.position, POSITION_MAX, "position", errors)
@@ -262,7 +307,7 @@ def check_applicant(
         category=category,
         name=name,
         email=email,
-        email_key=email_key(email),
+        email_key=email_key_or_none(email),
         phone=phone,
         phone_key=key,
         organization=organization,

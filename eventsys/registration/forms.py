@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -192,35 +193,136 @@ def answer_field(key: str) -> str:
     return "q_" + key.split(".", 1)[1] if key.startswith("answers.") else key
 
 
-class MemberForm(Form):
-    name = StringField(_l("Full name"), render_kw={"maxlength": NAME_MAX})
-    phone = TelField(_l("Mobile phone"), render_kw={"maxlength": 20, "inputmode": "tel"})
-    email = EmailField(_l("E-mail"), render_kw={"maxlength": 254})
-    position = StringField(_l("Position or title"), render_kw={"maxlength": POSITION_MAX})
+SAME_FOR_ALL = ""
 
 
-def delegation_form(conference, seats: dict, rows: int):
+def member_question_field(question: Question) -> Field:
+    """A member's own answer to a question: empty means "as answered for everyone"."""
+    label = localized(question, "label")
+    same = _("as for everyone")
+    if question.kind in ("choice", "yesno"):
+        options = (
+            [SelectChoice(o["value"], _option_label(o)) for o in question.options or []]
+            if question.kind == "choice"
+            else [SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))]
+        )
+        return SelectField(
+            label,
+            choices=[SelectChoice(SAME_FOR_ALL, same), *options],
+            validators=[Optional()],
+            validate_choice=False,
+        )
+    if question.kind == "multi":
+        return MultiCheckboxField(
+            label,
+            choices=[SelectChoice(o["value"], _option_label(o)) for o in question.options or []],
+            validators=[Optional()],
+            validate_choice=False,
+        )
+    render = {"placeholder": same}
+    if question.kind == "number":
+        render["inputmode"] = "decimal"
+    if question.kind == "date":
+        render["type"] = "date"
+    return StringField(label, render_kw={"maxlength": ANSWER_MAX, **render})
+
+
+MEMBER_AUTOFILL = {"autocomplete": "off"}
+
+
+def member_form_class(questions) -> type[Form]:
+    """One person's row of the group form: the person, and their own answers where they
+    differ from the contact's answers for everyone."""
+
+    class MemberForm(Form):
+        name = StringField(
+            _l("Full name"), render_kw={"maxlength": NAME_MAX, "required": True, **MEMBER_AUTOFILL}
+        )
+        phone = TelField(
+            _l("Mobile phone"),
+            render_kw={
+                "maxlength": 20,
+                "inputmode": "tel",
+                "required": True,
+                "placeholder": "13800138000",
+                **MEMBER_AUTOFILL,
+            },
+        )
+        email = EmailField(
+            _l("E-mail"), render_kw={"maxlength": 254, "required": True, **MEMBER_AUTOFILL}
+        )
+        position = StringField(
+            _l("Position or title"), render_kw={"maxlength": POSITION_MAX, **MEMBER_AUTOFILL}
+        )
+
+    for question in questions:
+        setattr(MemberForm, question_field_name(question), member_question_field(question))
+    return MemberForm
+
+
+def member_answers(entry_form, questions) -> dict:
+    """A member's own answers (those different from everyone's), as the services take them."""
+    answers = {}
+    for question in questions:
+        value = entry_form[question_field_name(question)].data
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        answers[question.code] = value
+    return answers
+
+
+def delegation_form(conference, seats: dict, rows: int, questions=()):
+    member_class = member_form_class(questions)
+
     class DelegationForm(FlaskForm):
         organization = StringField(
-            _l("Organization"), render_kw={"maxlength": ORGANIZATION_MAX, "required": True}
+            _l("Organization"),
+            render_kw={
+                "maxlength": ORGANIZATION_MAX,
+                "required": True,
+                "autocomplete": "organization",
+            },
         )
         contact_name = StringField(
-            _l("Contact person"), render_kw={"maxlength": NAME_MAX, "required": True}
+            _l("Contact person"),
+            render_kw={"maxlength": NAME_MAX, "required": True, "autocomplete": "name"},
         )
         contact_phone = TelField(
-            _l("Contact's mobile phone"), render_kw={"maxlength": 20, "inputmode": "tel"}
+            _l("Contact's phone"),
+            render_kw={
+                "maxlength": 32,
+                "inputmode": "tel",
+                "required": True,
+                "autocomplete": "tel",
+                "placeholder": "13800138000 / 028-87600000",
+            },
+            description=_l("A mobile number, or a landline with its area code."),
         )
-        contact_email = EmailField(_l("Contact's e-mail"), render_kw={"maxlength": 254})
+        contact_email = EmailField(
+            _l("Contact's e-mail"),
+            render_kw={"maxlength": 254, "required": True, "autocomplete": "email"},
+        )
         category = SelectField(
             _l("Registration category"),
             choices=[
-                SelectChoice(c.code, category_label(c, seats.get(c.id)))
+                SelectChoice(c.code, group_category_label(c, seats.get(c.id)))
                 for c in conference.categories
             ],
             validate_choice=False,
         )
-        invite_code = StringField(_l("Invitation code"), render_kw={"maxlength": 64})
-        members = FieldList(FormField(MemberForm), min_entries=rows, max_entries=50)
+        invite_code = StringField(
+            _l("Invitation code"),
+            render_kw={"maxlength": 64, "autocomplete": "off", "autocapitalize": "characters"},
+        )
+        members = FieldList(FormField(member_class), min_entries=rows, max_entries=50)
+        members_file = FileField(
+            _l("Spreadsheet of the people (.xlsx or .csv)"),
+            render_kw={"accept": ".xlsx,.csv"},
+        )
         consent = BooleanField(
             _l(
                 "I have these people's agreement that the organizers use their details to run "
@@ -228,7 +330,28 @@ def delegation_form(conference, seats: dict, rows: int):
             )
         )
 
+    for question in questions:
+        setattr(DelegationForm, question_field_name(question), question_field(question))
     return DelegationForm()
+
+
+def group_category_label(category, left: int | None) -> str:
+    """A category on the group form: the places left say what a group of more will meet."""
+    name = localized(category, "name")
+    notes = []
+    if category.invite_only:
+        notes.append(_("invitation code needed"))
+    if category.requires_approval:
+        notes.append(_("needs approval"))
+    if left is not None:
+        notes.append(
+            _("full: the group waits together") if left == 0 else _("%(n)s places left", n=left)
+        )
+    if not notes:
+        return name
+    if is_english():
+        return f"{name} ({', '.join(notes)})"
+    return f"{name}（{'，'.join(notes)}）"
 
 
 class ResendForm(FlaskForm):

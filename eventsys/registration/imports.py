@@ -43,6 +43,7 @@ from eventsys.registration.services import (
     already_registered_reason,
     registered_keys,
 )
+from eventsys.registration.settings import shared_phone_allowed
 from eventsys.registration.statuses import Status, announce
 
 SUFFIXES = (".csv", ".xlsx")
@@ -193,6 +194,7 @@ def import_rows(
     first_row_of_email: dict[str, int] = {}
     first_row_of_phone: dict[str, int] = {}
     row_of: list[int] = []
+    phone_shared = shared_phone_allowed(conference.id)
 
     for number, cells in rows:
 
@@ -233,6 +235,8 @@ def import_rows(
             (clean.email_key, first_row_of_email, "email"),
             (clean.phone_key, first_row_of_phone, "phone"),
         ):
+            if column == "phone" and phone_shared:
+                continue  # the conference lets several people give one number
             if key in first_row:
                 reason = _(
                     "the same %(what)s as row %(row)s", what=_what(column), row=first_row[key]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsys.db_types import UTCDateTime, utcnow
@@ -25,6 +26,9 @@ from eventsys.registration.statuses import ACTIVE_STATUSES, SEAT_STATUSES, STATU
 QUESTION_KINDS = ("text", "choice", "multi", "yesno", "number", "date")
 
 _ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+# A phone number is unique among standing registrations unless the conference lets several
+# people share one (a secretary registering two leaders): those registrations are marked.
+_PHONE_UNIQUE_SQL = _ACTIVE_SQL + " AND phone_unique"
 _STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES))
 
 
@@ -70,8 +74,8 @@ class Registration(db.Model):
             "conference_id",
             "phone_key",
             unique=True,
-            postgresql_where=text(_ACTIVE_SQL),
-            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_PHONE_UNIQUE_SQL),
+            sqlite_where=text(_PHONE_UNIQUE_SQL),
         ),
         Index("ix_registrations_conference_status", "conference_id", "status"),
         # The staff list pages newest first within a conference.
@@ -90,10 +94,14 @@ class Registration(db.Model):
         ForeignKey("invitation_codes.id", ondelete="SET NULL")
     )
     name: Mapped[str] = mapped_column(String(100))
+    # "" when the person gave none (a walk-in at the desk); its key is then NULL, so that the
+    # unique index lets any number of them stand.
     email: Mapped[str] = mapped_column(String(254))
-    email_key: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(32))
     phone_key: Mapped[str] = mapped_column(String(32))
+    # False when the conference allowed a shared phone at the time: the index then lets it be.
+    phone_unique: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     organization: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[str] = mapped_column(String(100), default="")
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -159,6 +167,8 @@ class InvitationCode(db.Model):
     max_uses: Mapped[int | None] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an organizer withdrew the code (it stops working, and says so on the list).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -184,3 +194,40 @@ class Delegation(db.Model):
     members: Mapped[list[Registration]] = relationship(
         back_populates="delegation", order_by="Registration.id"
     )
+
+
+class RegistrationEvent(db.Model):
+    """One line of a registration's history: who did what, when, and which fields changed."""
+
+    __tablename__ = "registration_events"
+    __table_args__ = (Index("ix_registration_events_registration_id_id", "registration_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    # The staff member or organizer; None for the attendee, the system (the waitlist) or a
+    # user since deleted (``actor`` then still names them as they were).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    # registered, approved, rejected, cancelled, promoted, edited, category, resent …
+    action: Mapped[str] = mapped_column(String(30))
+    # {field: [old, new]} for the fields an edit changed.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Where it was done: web, desk, api, import, staff (a staff page), attendee (own page).
+    via: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistrationSettings(db.Model):
+    """A conference's registration rules that are not set-up of its own (one row or none)."""
+
+    __tablename__ = "registration_settings"
+
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Several standing registrations may give the same phone number (a secretary's).
+    shared_phone_allowed: Mapped[bool] = mapped_column(default=False)

@@ -95,6 +95,8 @@ def delegation_mail(
 
 def notify(registration: Registration, event: str) -> None:
     """Queue the e-mail for this event in the attendee's language (sent on commit)."""
+    if not registration.email:  # a walk-in who gave no e-mail address
+        return
     mail = registration_mail(registration, event)
     if mail is not None:
         queue_mail(db.session, mail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,18 +21,20 @@ from sqlalchemy.orm import joinedload
 
 from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import MAX_PAGE, utcnow
-from eventsys.errors import NotFound, ValidationError
+from eventsys.errors import DomainError, NotFound, ValidationError
 from eventsys.extensions import db
+from eventsys.registration import history
 from eventsys.registration.applicants import (
     NAME_MAX,
     ORGANIZATION_MAX,
     Applicant,
     CleanApplicant,
     check_applicant,
+    clean_answers,
     email_key,
     find_category,
+    normalize_contact_number,
     normalize_email_address,
-    normalize_phone,
     phone_key,
 )
 from eventsys.registration.errors import (
@@ -50,13 +52,14 @@ from eventsys.registration.models import (
     new_manual_code,
 )
 from eventsys.registration.notifications import notify, notify_delegation
+from eventsys.registration.questions import questions_of
 from eventsys.registration.seats import (
     lock_seats,
     move_seat,
     release_seat,
-    seats_left,
     take_seats,
 )
+from eventsys.registration.settings import shared_phone_allowed
 from eventsys.registration.statuses import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
@@ -122,6 +125,11 @@ def registered_keys(
     With both collections None: every key the conference holds, in one statement whatever
     their number (the import checks a whole file against it).
     """
+    if email_keys is not None:
+        email_keys = [key for key in email_keys if key]  # no e-mail given: nothing to match
+    shared_phone = shared_phone_allowed(conference_id)
+    if phone_keys is not None and shared_phone:
+        phone_keys = []  # the conference lets people share a phone number
     conditions = list(_standing(conference_id))
     if except_id is not None:
         conditions.append(Registration.id != except_id)
@@ -137,8 +145,8 @@ def registered_keys(
     rows = db.session.execute(
         select(Registration.email_key, Registration.phone_key).where(*conditions)
     ).all()
-    emails = {email for email, _phone in rows}
-    phones = {phone for _email, phone in rows}
+    emails = {email for email, _phone in rows if email}
+    phones = set() if shared_phone else {phone for _email, phone in rows}
     if email_keys is not None or phone_keys is not None:
         emails &= set(email_keys or ())
         phones &= set(phone_keys or ())
@@ -161,12 +169,15 @@ def already_registered_error(field: str, *, own: bool = True) -> AlreadyRegister
     else:
         message = _("This phone number is already registered for this conference.")
     if own:
-        message += " " + _("We can send the link to your registration again.")
+        from eventsys.i18n import is_english
+
+        gap = " " if is_english() else ""  # no space after a Chinese full stop
+        message += gap + _("We can send the link to your registration again.")
     return AlreadyRegistered(message, {field: already_registered_reason()})
 
 
 def refuse_if_registered(
-    conference_id: int, email_key_value: str, phone_key_value: str, *, except_id=None
+    conference_id: int, email_key_value: str | None, phone_key_value: str, *, except_id=None
 ) -> None:
     """Raise ``AlreadyRegistered`` when a standing registration has this e-mail or phone."""
     emails, phones = registered_keys(
@@ -245,6 +256,7 @@ def _new_registration(
         manage_token=secrets.token_urlsafe(24),
         checkin_token=new_checkin_token(),
         manual_code=new_manual_code(),
+        phone_unique=not shared_phone_allowed(conference.id),
         created_at=now,
         updated_at=now,
         consent_at=now,
@@ -329,7 +341,8 @@ def register(
     registration.invitation_id = invitation.id if invitation else None
     _flush_new([registration])
     _registered([registration])
-    if send_mail:
+    history.record(registration, "registered", via=source)
+    if send_mail and registration.email:
         notify(registration, "registered")
     return registration
 
@@ -344,19 +357,35 @@ class DelegationRequest:
     members: list[Applicant]
     invite_code: str = ""
     locale: str = "zh_CN"
+    # The contact's answers to the organizers' questions, for everyone; a member's own
+    # answers (``Applicant.answers``) override them question by question.
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+def group_answers(shared: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """A member's answers: the contact's for everyone, each overridden by the member's own."""
+    merged = {code: value for code, value in (shared or {}).items() if value not in ("", [], None)}
+    merged.update({code: value for code, value in (own or {}).items() if value not in ("", [])})
+    return merged
 
 
 def register_delegation(
     conference: Conference, request: DelegationRequest, *, by_staff: bool = False
 ) -> Delegation:
-    """Register a group of one organization: seats for all of them, or for none."""
+    """Register a group of one organization, all together: seats for all of them, or, when
+    the category has too few places left, the whole group on the waitlist together (it moves
+    up as a whole, in its turn; see ``waitlist``).
+
+    The organizers' questions are answered once by the contact for everyone, and member by
+    member where someone's answer differs; a required question needs an answer for each.
+    """
     if not by_staff:
         check_open(conference)
     errors: dict[str, str] = {}
     organization = clean_text(request.organization, ORGANIZATION_MAX, "organization", errors, True)
     contact_name = clean_text(request.contact_name, NAME_MAX, "contact_name", errors, True)
     contact_email = normalize_email_address(request.contact_email, errors, "contact_email")
-    contact_phone, _key = normalize_phone(request.contact_phone, errors, "contact_phone")
+    contact_phone, _key = normalize_contact_number(request.contact_phone, errors, "contact_phone")
     category = find_category(conference, request.category)
     if category is None:
         errors["category"] = _("choose a category")
@@ -364,25 +393,39 @@ def register_delegation(
         errors["members"] = _("add at least one person")
     elif len(request.members) > MAX_DELEGATION:
         errors["members"] = _("at most %(n)s people in one group", n=MAX_DELEGATION)
-    # The contact cannot answer the organizers' questions for everyone; each member can, on
-    # their own page, later.
-    questions: list[Question] = []
+    questions = questions_of(conference)
+    shared_errors: dict[str, str] = {}
     cleaned: list[CleanApplicant] = []
     for index, member in enumerate(request.members[:MAX_DELEGATION]):
         member.category = request.category
         member.organization = member.organization or organization
+        own = dict(member.answers or {})
+        member.answers = group_answers(request.answers, own)
         try:
             cleaned.append(check_applicant(conference, member, questions))
         except ValidationError as error:
             for key, reason in error.errors.items():
-                if key != "category":
+                if key == "category":
+                    continue
+                code = key.removeprefix("answers.")
+                if key.startswith("answers.") and code not in own:
+                    # Not answered for this person: the answer for everyone is what is missing.
+                    shared_errors.setdefault(key, reason)
+                else:
                     errors[f"members[{index}].{key}"] = reason
+    if not request.members:
+        # Nobody yet: the answers for everyone are still checked, to say all at once.
+        answer_errors: dict[str, str] = {}
+        clean_answers(questions, request.answers, answer_errors)
+        shared_errors.update(answer_errors)
+    errors.update(shared_errors)
     seen_email: dict[str, int] = {}
     seen_phone: dict[str, int] = {}
+    phone_shared = shared_phone_allowed(conference.id)
     for index, clean in enumerate(cleaned):
         if clean.email_key in seen_email:
             errors[f"members[{index}].email"] = _("twice in this group")
-        if clean.phone_key in seen_phone:
+        if clean.phone_key in seen_phone and not phone_shared:
             errors[f"members[{index}].phone"] = _("twice in this group")
         seen_email[clean.email_key] = index
         seen_phone[clean.phone_key] = index
@@ -401,18 +444,7 @@ def register_delegation(
             ),
             {"invite_code": _("required")},
         )
-    if not take_seats(conference, category, count):
-        left = seats_left(category)
-        raise CategoryFull(
-            _(
-                "Only %(left)s seats are left in %(category)s; the group of %(count)s cannot "
-                "be registered together. Register fewer people or choose another category.",
-                left=left if left is not None else 0,
-                category=category.name,
-                count=count,
-            ),
-            {"members": _("too many for the seats left")},
-        )
+    got_seats = take_seats(conference, category, count)
     delegation = Delegation(
         conference_id=conference.id,
         organization=organization,
@@ -422,15 +454,20 @@ def register_delegation(
         manage_token=secrets.token_urlsafe(24),
     )
     db.session.add(delegation)
-    status = _seat_status(category, True, preapproved=by_staff)
+    status = _seat_status(category, got_seats, preapproved=by_staff)
     members = []
     for clean in cleaned:
         registration = _new_registration(conference, clean, status, "delegation", request.locale)
         registration.delegation = delegation
         registration.invitation_id = invitation.id if invitation else None
         members.append(registration)
+    if not got_seats:
+        # One moment for all of them: they wait, and move up, together.
+        for registration in members[1:]:
+            registration.waitlisted_at = members[0].waitlisted_at
     _flush_new(members)
     _registered(members)
+    history.record_many(members, "registered", via="delegation")
     for registration in members:
         notify(registration, "registered")
     notify_delegation(delegation, members, request.locale)
@@ -483,6 +520,7 @@ def cancel(registration: Registration, reason: str = "") -> list[Registration]:
         return []
     registration.reason = (reason or "")[:1000]
     db.session.flush()
+    history.record(registration, "cancelled", note=registration.reason)
     notify(registration, "cancelled")
     announce(registration, old)
     if held:
@@ -497,6 +535,7 @@ def approve(registration: Registration) -> Registration:
     if not apply(registration, Action.APPROVE):
         return registration
     db.session.flush()
+    history.record(registration, "approved")
     notify(registration, "approved")
     announce(registration, old)
     return registration
@@ -510,6 +549,7 @@ def reject(registration: Registration, reason: str = "") -> list[Registration]:
         return []
     registration.reason = (reason or "").strip()[:1000]
     db.session.flush()
+    history.record(registration, "rejected", note=registration.reason)
     notify(registration, "rejected")
     announce(registration, old)
     if held:
@@ -533,21 +573,27 @@ def update_details(
     applicant.category = registration.category.code
     clean = check_applicant(conference, applicant)
     refuse_if_registered(conference.id, clean.email_key, clean.phone_key, except_id=registration.id)
-    changed = (
-        registration.name,
-        registration.email_key,
-        registration.phone_key,
-        registration.organization,
-        registration.position,
-        registration.answers,
-    ) != (
-        clean.name,
-        clean.email_key,
-        clean.phone_key,
-        clean.organization,
-        clean.position,
-        clean.answers,
-    )
+    before = {
+        "name": registration.name,
+        "email": registration.email,
+        "phone": registration.phone,
+        "organization": registration.organization,
+        "position": registration.position,
+        "answers": dict(registration.answers or {}),
+    }
+    after = {
+        "name": clean.name,
+        "email": clean.email,
+        "phone": clean.phone,
+        "organization": clean.organization,
+        "position": clean.position,
+        "answers": dict(clean.answers),
+    }
+    changes = history.diff(before, after)
+    changed = bool(changes)
+    if clean.phone_key != registration.phone_key:
+        # A new phone number is checked by today's rule of the conference.
+        registration.phone_unique = not shared_phone_allowed(conference.id)
     registration.name = clean.name
     registration.email = clean.email
     registration.email_key = clean.email_key
@@ -567,6 +613,8 @@ def update_details(
         apply(registration, Action.BACK_TO_APPROVAL)
         notify(registration, "back_to_approval")
     _flush_new([], registration)  # a concurrent registration may have taken the new e-mail
+    if changed:
+        history.record(registration, "edited", changes=changes)
     return registration
 
 
@@ -583,9 +631,13 @@ def change_category(
         raise CategoryFull(
             _("%(category)s is full.", category=category.name), {"category": _("full")}
         )
+    old_category = registration.category
     registration.category = category
     registration.updated_at = utcnow()
     db.session.flush()
+    history.record(
+        registration, "category", changes={"category": [old_category.code, category.code]}
+    )
     return promote_from_waitlist(registration.conference)
 
 
@@ -675,6 +727,30 @@ def search_registrations(
     return items, total
 
 
+# The staff list's sortable columns: only these keys reach ORDER BY ("-key": descending).
+SORT_COLUMNS = {
+    "name": Registration.name,
+    "category": Registration.category_id,
+    "status": Registration.status,
+    "organization": Registration.organization,
+    "created": Registration.id,
+}
+
+
+def list_order(sort: str = ""):
+    """The ORDER BY of a whitelisted sort key (else newest first); ties by id, so that pages
+    never repeat or skip a row."""
+    key = (sort or "").removeprefix("-")
+    column = SORT_COLUMNS.get(key)
+    if column is None:
+        return (Registration.id.desc(),)
+    descending = sort.startswith("-")
+    first = column.desc() if descending else column.asc()
+    if key == "created":
+        return (first,)
+    return (first, Registration.id.desc() if descending else Registration.id.asc())
+
+
 def registration_page(
     conference: Conference,
     page: int = 1,
@@ -683,6 +759,7 @@ def registration_page(
     q: str = "",
     status: str = "",
     category: str = "",
+    sort: str = "",
 ) -> Pagination:
     """One page of the staff list, newest first (Flask-SQLAlchemy's ``Pagination``).
 
@@ -692,7 +769,7 @@ def registration_page(
     statement = (
         _list_statement(conference, q, status, category)
         .options(joinedload(Registration.category))
-        .order_by(Registration.id.desc())
+        .order_by(*list_order(sort))
     )
     page = min(max(page, 1), MAX_PAGE)  # the row offset stays inside the database's integers
     found = db.paginate(statement, page=page, per_page=per_page, max_per_page=None, error_out=False)
@@ -876,3 +953,107 @@ def pending_registrations(
         ).scalars()
     )
     return items, total
+
+
+# --- staff: sending again, and actions on a selection ---------------------------------------
+
+
+class NoEmail(ValidationError):
+    code = "no_email"
+
+
+def resend_confirmation(registration: Registration) -> Registration:
+    """Send the person the mail of their registration as it stands (its status, the link)."""
+    if registration.status in ENDED_STATUSES:
+        raise TransitionRefused(
+            _("This registration was cancelled or rejected; there is nothing to confirm.")
+        )
+    if not registration.email:
+        raise NoEmail(_("%(name)s gave no e-mail address.", name=registration.name))
+    notify(registration, "registered")
+    history.record(registration, "resent")
+    return registration
+
+
+BULK_ACTIONS = ("approve", "cancel", "category", "resend")
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: those changed, those it left as they were (already so), and
+    those the waitlist moved up."""
+
+    changed: list[Registration] = field(default_factory=list)
+    unchanged: list[Registration] = field(default_factory=list)
+    promoted: list[Registration] = field(default_factory=list)
+
+
+def bulk_action(
+    conference: Conference,
+    action: str,
+    ids: Collection[int],
+    *,
+    category: Category | None = None,
+    reason: str = "",
+    override_capacity: bool = False,
+) -> BulkResult:
+    """Apply ``action`` to the chosen registrations through the same services as one at a
+    time, in one transaction: all of them or, at the first refusal, none (the caller rolls
+    back; the error names the person). Those already so (approved, cancelled, in the
+    category) are counted as unchanged."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Choose an action."), {"action": _("unknown action")})
+    if action == "category" and (category is None or category.conference_id != conference.id):
+        raise ValidationError(_("Choose the new category."), {"category": _("required")})
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        raise ValidationError(_("Tick at least one registration first."), {"ids": _("required")})
+    found = {
+        r.id: r
+        for r in db.session.execute(
+            select(Registration)
+            .options(joinedload(Registration.category))
+            .where(Registration.conference_id == conference.id, Registration.id.in_(wanted))
+        ).scalars()
+    }
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(_("No such registration."))
+    result = BulkResult()
+    for registration_id in wanted:
+        registration = found[registration_id]
+        try:
+            if action == "approve":
+                was = registration.status
+                if was == Status.CONFIRMED:
+                    result.unchanged.append(registration)
+                    continue
+                approve(registration)
+            elif action == "cancel":
+                if registration.status == Status.CANCELLED:
+                    result.unchanged.append(registration)
+                    continue
+                result.promoted.extend(cancel(registration, reason))
+            elif action == "category":
+                if registration.category_id == category.id:
+                    result.unchanged.append(registration)
+                    continue
+                result.promoted.extend(
+                    change_category(registration, category, override_capacity=override_capacity)
+                )
+            else:
+                resend_confirmation(registration)
+        except DomainError as error:
+            raise type(error)(
+                _(
+                    "Nothing was changed. %(name)s: %(message)s",
+                    name=registration.name,
+                    message=error.message,
+                ),
+                error.errors,
+            ) from error
+        result.changed.append(registration)
+    # Someone cancelled here may have been moved up a moment before: report each once.
+    changed_ids = {r.id for r in result.changed}
+    result.promoted = [r for r in dict.fromkeys(result.promoted) if r.id not in changed_ids]
+    return result

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,12 +21,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from wtforms.validators import ValidationError as FormValidationError
 
 from eventsys.conferences.services import CODE_RE
-from eventsys.i18n import localized
+from eventsys.i18n import is_english, localized
 from eventsys.registration import services
 from eventsys.registration.applicants import NAME_MAX, ORGANIZATION_MAX, POSITION_MAX
 from eventsys.registration.forms import question_field
 from eventsys.registration.models import QUESTION_KINDS, STATUSES, Question
 from eventsys.registration.questions import QUESTION_CODE_MAX, QUESTION_LABEL_MAX
+from eventsys.registration.seats import places_left
 
 REASON_MAX = 1000
 
@@ -90,30 +94,53 @@ class BulkForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    """A registration taken at the desk."""
+    """A registration taken at the desk, in the public form's order. The services check the
+    fields and say what is wrong in the app's own words (no browser or WTForms messages)."""
 
-    category = SelectField(_l("Category"), choices=[], validators=[InputRequired()])
-    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=NAME_MAX)])
-    email = StringField(
-        _l("E-mail"),
-        validators=[InputRequired(), Length(max=254)],
-        render_kw={"type": "email", "autocomplete": "off"},
+    category = SelectField(
+        _l("Category"), choices=[], validators=[Optional()], validate_choice=False
+    )
+    name = StringField(
+        _l("Full name"),
+        validators=[Optional(), Length(max=NAME_MAX)],
+        render_kw={"required": True, "autocomplete": "name", "maxlength": NAME_MAX},
     )
     phone = StringField(
         _l("Mobile phone"),
-        validators=[InputRequired(), Length(max=32)],
-        render_kw={"type": "tel", "autocomplete": "off"},
+        validators=[Optional(), Length(max=32)],
+        render_kw={"type": "tel", "autocomplete": "tel", "required": True, "inputmode": "tel"},
         description=_l("11 digits for a mainland mobile; otherwise + and the country code."),
     )
-    organization = StringField(
-        _l("Organization"), validators=[Optional(), Length(max=ORGANIZATION_MAX)]
+    email = StringField(
+        _l("E-mail (optional)"),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"type": "email", "autocomplete": "email"},
+        description=_l("Without one the person gets no e-mail; show them their QR code here."),
     )
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=POSITION_MAX)])
+    organization = StringField(
+        _l("Organization"),
+        validators=[Optional(), Length(max=ORGANIZATION_MAX)],
+        render_kw={"autocomplete": "organization"},
+    )
+    position = StringField(
+        _l("Position"),
+        validators=[Optional(), Length(max=POSITION_MAX)],
+        render_kw={"autocomplete": "organization-title"},
+    )
     override_capacity = BooleanField(_l("Confirm even if the category is full"))
 
 
 def answer_field_name(question: Question) -> str:
     return f"answer_{question.id}"
+
+
+def desk_category_label(category, left: int | None) -> str:
+    """A category at the desk: no code or approval needed there, so only the places left."""
+    name = localized(category, "name")
+    if left is None:
+        return name
+    note = _("full: onto the waitlist") if left == 0 else _("%(n)s places left", n=left)
+    return f"{name} ({note})" if is_english() else f"{name}（{note}）"
 
 
 def walk_in_form(conference, questions: list[Question], may_override: bool) -> WalkInForm:
@@ -125,8 +152,11 @@ def walk_in_form(conference, questions: list[Question], may_override: bool) -> W
     for question in questions:
         setattr(Form, answer_field_name(question), question_field(question, compact=True))
     form = Form()
+    # Places left beside each category, as the public form says them.
     form.category.choices = [
-        SelectChoice(category.code, localized(category, "name"))
+        SelectChoice(
+            category.code, desk_category_label(category, places_left(conference, category))
+        )
         for category in conference.categories
     ]
     if not may_override:
@@ -214,3 +244,75 @@ class QuestionForm(FlaskForm):
             "One a line: value | 中文 | English, or just the label (then it is also the value)."
         ),
     )
+
+
+class InviteByMailForm(FlaskForm):
+    """E-mail a new single-use code to each invitee."""
+
+    category = SelectField(_l("Category"), choices=[])
+    addresses = TextAreaField(
+        _l("Invitees"),
+        validators=[InputRequired(), Length(max=100_000)],
+        render_kw={"rows": 6, "placeholder": "张三 <zhangsan@example.com>\nlisi@example.com"},
+        description=_l("One a line: an e-mail address, or a name and the address in <…>."),
+    )
+    message = TextAreaField(
+        _l("A few words of your own (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    expires_at = DateTimeLocalField(
+        _l("Valid until"),
+        validators=[Optional()],
+        format="%Y-%m-%dT%H:%M",
+        description=_l("In the conference's time zone; empty: no expiry."),
+    )
+
+
+class SharedPhoneForm(FlaskForm):
+    """The conference's registration setting: one phone number for several people."""
+
+    shared_phone_allowed = BooleanField(
+        _l("Several people may register with the same phone number"),
+        description=_l(
+            "For example a secretary registering two leaders with the office number. Off: one "
+            "phone number, one registration (the database guarantees it)."
+        ),
+    )
+
+
+class ListBulkForm(FlaskForm):
+    """The registration list: an action for the ticked registrations."""
+
+    ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    action = SelectField(
+        _l("With the ticked registrations"),
+        choices=[
+            SelectChoice("approve", _l("Approve")),
+            SelectChoice("cancel", _l("Cancel")),
+            SelectChoice("category", _l("Change category")),
+            SelectChoice("resend", _l("Send the confirmation again")),
+        ],
+    )
+    category = SelectField(_l("New category"), choices=[], validate_choice=False)
+    reason = StringField(
+        _l("Reason (for cancellations)"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+    )
+    override_capacity = BooleanField(_l("Even if the category is full (organizers only)"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx", "csv"], _l("Upload a .xlsx (Excel workbook) or .csv file.")),
+        ],
+        render_kw={"accept": ".xlsx,.csv"},
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    upload = HiddenField()
+    notify = BooleanField(_l("E-mail each imported person their confirmation"))

@@ -25,11 +25,24 @@ from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.errors import DomainError
 from eventsys.extensions import db
-from eventsys.i18n import localized
-from eventsys.registration import exports, services
+from eventsys.i18n import is_english, localized
+from eventsys.registration import exports, history, import_views, services
 from eventsys.registration.applicants import Applicant, find_category
-from eventsys.registration.forms import answers_from_form
-from eventsys.registration.invitations import create_invitations, list_invitations
+from eventsys.registration.forms import (
+    answer_field,
+    answers_from_form,
+    form_data_from_answers,
+    registration_form,
+)
+from eventsys.registration.invitations import (
+    create_invitations,
+    email_invitations,
+    invitation_state,
+    invitation_table,
+    list_invitations,
+    register_link,
+)
+from eventsys.registration.invitations import state_labels as invitation_state_labels
 from eventsys.registration.invitations import withdraw_invitation as withdraw_code
 from eventsys.registration.models import Registration
 from eventsys.registration.notifications import manage_url
@@ -42,6 +55,7 @@ from eventsys.registration.questions import (
     questions_of,
     save_question,
 )
+from eventsys.registration.settings import set_shared_phone_allowed, shared_phone_allowed
 from eventsys.registration.staff_forms import (
     KIND_LABELS,
     BulkForm,
@@ -49,12 +63,16 @@ from eventsys.registration.staff_forms import (
     ConfirmForm,
     FilterForm,
     InvitationForm,
+    InviteByMailForm,
+    ListBulkForm,
     QuestionForm,
     ReasonForm,
+    SharedPhoneForm,
     answer_field_name,
     walk_in_form,
 )
 from eventsys.registration.statuses import STATUSES, Status
+from eventsys.urls import base_url, mail_base_url
 from eventsys.web import attempt, show_errors
 
 bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
@@ -84,7 +102,12 @@ def _moved_up(promoted: list[Registration]) -> str:
     """The part of a flash naming those the waitlist moved up, if any."""
     if not promoted:
         return ""
-    return " " + _("%(names)s moved up from the waitlist.", names=_names(promoted))
+    return _gap() + _("%(names)s moved up from the waitlist.", names=_names(promoted))
+
+
+def _gap() -> str:
+    """Between two sentences: a space in English, none after a Chinese full stop."""
+    return " " if is_english() else ""
 
 
 # --- the list and its exports ----------------------------------------------------------------
@@ -113,10 +136,20 @@ def registrations(conference: Conference):
     form, filters = _filters(conference)
     # Not a number ("abc") is the first page; any number is clamped to the pages there are.
     page = request.args.get("page", 1, type=int)
-    found = services.registration_page(conference, page, PER_PAGE, **filters)
+    sort = request.args.get("sort", "")
+    if sort.removeprefix("-") not in services.SORT_COLUMNS:
+        sort = ""
+    found = services.registration_page(conference, page, PER_PAGE, sort=sort, **filters)
     args = {key: value for key, value in filters.items() if value}
+    bulk_form = ListBulkForm()
+    bulk_form.category.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
     return render_template(
         "registration/staff/list.html",
+        sort=sort,
+        sort_args={**args, **({"sort": sort} if sort else {})},
+        bulk_form=bulk_form,
         conference=conference,
         form=form,
         items=found.items,
@@ -131,6 +164,60 @@ def registrations(conference: Conference):
         filtered=bool(args),
         summary=_summary(conference),
     )
+
+
+def _bulk_summary(action: str, result: services.BulkResult, category_name: str = "") -> str:
+    done = len(result.changed)
+    if action == "approve":
+        message = _("Approved: %(num)s.", num=done)
+    elif action == "cancel":
+        message = _("Cancelled: %(num)s.", num=done)
+    elif action == "category":
+        message = _("Moved to %(category)s: %(num)s.", category=category_name, num=done)
+    else:
+        message = _("Confirmation sent again: %(num)s.", num=done)
+    if result.unchanged:
+        message += _gap() + _(
+            "Already so, left as they were: %(names)s.", names=_names(result.unchanged)
+        )
+    return message + _moved_up(result.promoted)
+
+
+@bp.route("/<slug>/registrations/bulk", methods=["POST"])
+@conference_view("staff")
+def bulk_registrations(conference: Conference):
+    """The ticked registrations of the list, in one transaction: all of them, or none."""
+    form = ListBulkForm()
+    form.category.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, c.code) for c in conference.categories
+    ]
+    back = url_for(
+        "registration_staff.registrations",
+        slug=conference.slug,
+        **{
+            k: v
+            for k, v in request.args.items()
+            if k in ("q", "status", "category", "sort", "page")
+        },
+    )
+    if _form_refused(form):
+        return redirect(back)
+    action = form.action.data
+    category = find_category(conference, form.category.data) if form.category.data else None
+    done = attempt(
+        lambda: services.bulk_action(
+            conference,
+            action,
+            form.ids.data or [],
+            category=category,
+            reason=(form.reason.data or "").strip(),
+            override_capacity=bool(form.override_capacity.data) and _is_organizer(),
+        )
+    )
+    if done:
+        name = localized(category, "name") if category is not None else ""
+        flash(_bulk_summary(action, done.value, name), "success")
+    return redirect(back)
 
 
 def _export_xlsx_inline(conference: Conference) -> Response:
@@ -218,15 +305,123 @@ def registration(conference: Conference, registration_id: int):
     category_form.category.choices = [
         SelectChoice(c.code, localized(c, "name")) for c in conference.categories
     ]
+    questions = questions_of(conference)
     return render_template(
         "registration/staff/detail.html",
         conference=conference,
         registration=registration,
-        answers=_answers_shown(registration, questions_of(conference)),
+        answers=_answers_shown(registration, questions),
         manage_link=manage_url(registration),
         category_form=category_form,
         reason_form=ReasonForm(),
+        events=_history_shown(history.events_of(registration), questions),
     )
+
+
+def _history_shown(events, questions) -> list[dict]:
+    """The history as read: each change with the field's label and values as shown."""
+    labels = _field_labels(questions)
+    by_code = {q.code: q for q in questions}
+
+    def shown(key: str, value) -> str:
+        question = by_code.get(key.removeprefix("answers.")) if key.startswith("answers.") else None
+        if question is not None:
+            return services.answer_text(question, value)
+        return "—" if value in (None, "") else str(value)
+
+    return [
+        {
+            "event": event,
+            "changes": [
+                (labels.get(key, key), shown(key, old), shown(key, new))
+                for key, (old, new) in (event.changes or {}).items()
+            ],
+        }
+        for event in events
+    ]
+
+
+def _field_labels(questions) -> dict[str, str]:
+    """The history's field names as the page's own labels."""
+    return {
+        "name": _("Full name"),
+        "email": _("E-mail"),
+        "phone": _("Mobile phone"),
+        "organization": _("Organization"),
+        "position": _("Position"),
+        "category": _("Category"),
+        **{f"answers.{q.code}": localized(q, "label") for q in questions},
+    }
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@conference_view("staff")
+def edit_registration(conference: Conference, registration_id: int):
+    """Staff correct what a person gave: name, contact, organization, position, answers.
+    The duplicate rules apply; the change goes into the history, old → new."""
+    registration = services.get_registration(conference, registration_id)
+    if registration.status in ("cancelled", "rejected"):
+        flash(_("A cancelled or rejected registration cannot be changed."), "error")
+        return _back(conference, registration_id)
+    questions = questions_of(conference)
+    data = None
+    if request.method == "GET":
+        data = {
+            "name": registration.name,
+            "email": registration.email,
+            "phone": registration.phone,
+            "organization": registration.organization,
+            "position": registration.position,
+            **form_data_from_answers(registration.answers or {}, questions),
+        }
+    form = registration_form(conference, questions, {}, data=data, for_edit=True)
+    if not registration.email:
+        form.email.render_kw = {**(form.email.render_kw or {}), "required": False}
+    status = 200
+    if form.validate_on_submit():
+        applicant = Applicant(
+            category=registration.category.code,
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            organization=form.organization.data or "",
+            position=form.position.data or "",
+            answers=answers_from_form(form, questions),
+            # A walk-in registered without an e-mail may stay without one.
+            email_optional=not registration.email,
+        )
+        done = attempt(
+            lambda: services.update_details(registration, applicant, by_staff=True),
+            form,
+            rename=answer_field,
+        )
+        if done:
+            flash(_("Saved."), "success")
+            return _back(conference, registration_id)
+        status = done.status
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/staff/edit.html",
+        conference=conference,
+        registration=registration,
+        form=form,
+        questions=questions,
+    ), status
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/resend", methods=["POST"])
+@conference_view("staff")
+def resend_confirmation(conference: Conference, registration_id: int):
+    registration = services.get_registration(conference, registration_id)
+    if not _form_refused(ConfirmForm()) and attempt(
+        lambda: services.resend_confirmation(registration)
+    ):
+        flash(
+            _("The confirmation is on its way to %(email)s.", email=registration.email),
+            "success",
+        )
+    return _back(conference, registration_id)
 
 
 def _back(conference: Conference, registration_id: int):
@@ -328,13 +523,14 @@ def walk_in(conference: Conference):
     form = walk_in_form(conference, questions, may_override=_is_organizer())
     if form.validate_on_submit():
         applicant = Applicant(
-            category=form.category.data,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
+            category=form.category.data or "",
+            name=form.name.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
             organization=form.organization.data or "",
             position=form.position.data or "",
             answers=answers_from_form(form, questions, answer_field_name),
+            email_optional=True,  # many walk-ins give none
         )
         override = _is_organizer() and bool(form.override_capacity.data)
         names = {f"answers.{q.code}": answer_field_name(q) for q in questions}
@@ -342,22 +538,43 @@ def walk_in(conference: Conference):
             lambda: services.register(
                 conference, applicant, source="desk", by_staff=True, override_capacity=override
             ),
-            form,
-            rename=lambda key: names.get(key, key),
+            show=lambda error: _show_on_form(form, error, lambda key: names.get(key, key)),
         )
         if done:
             registration = done.value
             _flash_registered(registration)
+            # Their QR code and manual code on screen at once, to scan or photograph.
             return redirect(
                 url_for(
                     "registration_staff.registration",
                     slug=conference.slug,
                     registration_id=registration.id,
+                    _anchor="ticket",
                 )
             )
-    return render_template("registration/staff/new.html", conference=conference, form=form), (
-        422 if form.errors else 200
-    )
+        summary = done.error.message
+    else:
+        summary = None
+    return render_template(
+        "registration/staff/new.html",
+        conference=conference,
+        form=form,
+        questions=questions,
+        summary=summary,
+    ), (422 if form.errors else 200)
+
+
+def _show_on_form(form, error: DomainError, rename) -> None:
+    """Each reason beside its field; the message heads the page's error summary (no flash
+    besides). A refusal that names no field is flashed."""
+    placed = False
+    for key, reason in error.errors.items():
+        name = rename(key)
+        if name in form:
+            form[name].errors = [*form[name].errors, reason]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
 
 
 def _flash_registered(registration: Registration) -> None:
@@ -501,6 +718,8 @@ def invitations(conference: Conference):
         codes=list_invitations(conference),
         categories={c.id: c for c in conference.categories},
         now=datetime.now(UTC),
+        state_of=invitation_state,
+        state_labels=invitation_state_labels(),
     ), (422 if form.errors else 200)
 
 
@@ -508,10 +727,95 @@ def invitations(conference: Conference):
 @conference_view("organizer")
 def withdraw_invitation(conference: Conference, invitation_id: int):
     if not _form_refused(ConfirmForm()):
-        invitation = withdraw_code(conference, invitation_id)
-        db.session.commit()
-        flash(_("The code %(code)s no longer works.", code=invitation.code), "success")
+        done = attempt(lambda: withdraw_code(conference, invitation_id))
+        if done:
+            flash(
+                _("The code %(code)s is withdrawn: it no longer works.", code=done.value.code),
+                "success",
+            )
     return redirect(url_for("registration_staff.invitations", slug=conference.slug))
+
+
+def _invitation_codes(conference: Conference):
+    """The list, or only the codes of one category or state (``?category=&state=``)."""
+    codes = list_invitations(conference)
+    category = request.args.get("category", "")
+    state = request.args.get("state", "")
+    if category:
+        codes = [c for c in codes if c.category.code == category]
+    if state in invitation_state_labels():
+        codes = [c for c in codes if invitation_state(c) == state]
+    return codes
+
+
+@bp.route("/<slug>/invitations/export.<any(csv, xlsx):extension>")
+@conference_view("organizer")
+def export_invitations(conference: Conference, extension: str):
+    headers, rows = invitation_table(conference, base_url(), _invitation_codes(conference))
+    filename = exports.export_filename(conference, extension, "invitation-codes")
+    return exports.spreadsheet_response(headers, rows, extension, filename)
+
+
+@bp.route("/<slug>/invitations/print")
+@conference_view("organizer")
+def print_invitations(conference: Conference):
+    """The codes as cards to print and cut (by default only those that still work)."""
+    codes = _invitation_codes(conference)
+    if not request.args.get("state"):
+        codes = [c for c in codes if invitation_state(c) == "active"]
+    base = base_url()
+    return render_template(
+        "registration/staff/invitations_print.html",
+        conference=conference,
+        cards=[(c, register_link(conference, c, base)) for c in codes],
+    )
+
+
+@bp.route("/<slug>/invitations/mail", methods=["GET", "POST"])
+@conference_view("organizer")
+def mail_invitations(conference: Conference):
+    form = InviteByMailForm()
+    form.category.choices = [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]
+    if form.validate_on_submit():
+        base = mail_base_url()
+        if base is None:
+            flash(
+                _(
+                    "No e-mail can carry a link until the site's public address is set "
+                    "(EVENTSYS_BASE_URL)."
+                ),
+                "error",
+            )
+        else:
+            expires_at = form.expires_at.data
+            if expires_at is not None:
+                expires_at = expires_at.replace(tzinfo=conference.tz).astimezone(UTC)
+            category = find_category(conference, form.category.data)
+            done = attempt(
+                lambda: email_invitations(
+                    conference,
+                    category,
+                    form.addresses.data or "",
+                    form.message.data or "",
+                    base,
+                    expires_at=expires_at,
+                ),
+                form,
+            )
+            if done:
+                flash(
+                    _(
+                        "%(num)s invitations are on their way, each with its own code.",
+                        num=len(done.value),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("registration_staff.invitations", slug=conference.slug))
+    return render_template(
+        "registration/staff/invitations_mail.html", conference=conference, form=form
+    ), (422 if form.errors else 200)
 
 
 # --- the organizers' own questions -----------------------------------------------------------
@@ -573,3 +877,43 @@ def delete_question(conference: Conference, question_id: int):
         if removed:
             flash(_("Question %(code)s deleted.", code=removed.value.code), "success")
     return redirect(url_for("registration_staff.questions", slug=conference.slug))
+
+
+# --- importing a spreadsheet through the web -------------------------------------------------
+
+
+@bp.route("/<slug>/registrations/import", methods=["GET", "POST"])
+@conference_view("staff")
+def import_registrations(conference: Conference):
+    return import_views.upload_page(conference)
+
+
+@bp.route("/<slug>/registrations/import/confirm", methods=["POST"])
+@conference_view("staff")
+def confirm_import(conference: Conference):
+    return import_views.confirm_import(conference)
+
+
+@bp.route("/<slug>/registrations/import/template.xlsx")
+@conference_view("staff")
+def import_template(conference: Conference):
+    return import_views.template_download(conference)
+
+
+# --- registration settings (organizers) ------------------------------------------------------
+
+
+@bp.route("/<slug>/registration-settings", methods=["GET", "POST"])
+@conference_view("organizer")
+def registration_settings(conference: Conference):
+    form = SharedPhoneForm()
+    if request.method == "GET":
+        form.shared_phone_allowed.data = shared_phone_allowed(conference.id)
+    if form.validate_on_submit():
+        allowed = bool(form.shared_phone_allowed.data)
+        if attempt(lambda: set_shared_phone_allowed(conference.id, allowed)):
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("registration_staff.registration_settings", slug=conference.slug)
+            )
+    return render_template("registration/staff/settings.html", conference=conference, form=form)

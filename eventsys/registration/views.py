@@ -19,7 +19,7 @@ from eventsys.conferences import extend
 from eventsys.conferences.access import get_conference_or_404
 from eventsys.errors import DomainError, ValidationError
 from eventsys.extensions import limiter
-from eventsys.registration import limits, services
+from eventsys.registration import group_sheet, limits, services
 from eventsys.registration.applicants import Applicant
 from eventsys.registration.errors import AlreadyRegistered
 from eventsys.registration.forms import (
@@ -29,6 +29,7 @@ from eventsys.registration.forms import (
     answers_from_form,
     delegation_form,
     form_data_from_answers,
+    member_answers,
     registration_form,
 )
 from eventsys.registration.models import Registration
@@ -126,8 +127,15 @@ def register(slug: str):
     ), status
 
 
+GROUP_ROWS_STEP = 5
+
+
+def _filled(entry) -> bool:
+    return any((entry.form.name.data, entry.form.email.data, entry.form.phone.data))
+
+
 @bp.route("/c/<slug>/register/group", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], exempt_when=lambda: "add_rows" in request.form)
 def register_group(slug: str):
     conference = get_conference_or_404(slug)
     g.conference = conference
@@ -135,9 +143,24 @@ def register_group(slug: str):
         rows = min(max(int(request.args.get("rows", 5)), 1), MAX_GROUP_ROWS)
     except ValueError:
         rows = 5
-    form = delegation_form(conference, seats_by_category(conference), rows)
+    questions = questions_of(conference)
+    form = delegation_form(conference, seats_by_category(conference), rows, questions)
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and "add_rows" in request.form:
+        # Without JavaScript: more rows, keeping everything typed so far.
+        form.validate_on_submit()
+        for field_ in form:
+            field_.errors = []
+        for _i in range(min(GROUP_ROWS_STEP, MAX_GROUP_ROWS - len(form.members))):
+            form.members.append_entry()
+    elif request.method == "POST" and "read_file" in request.form:
+        # The people of a large delegation from a spreadsheet, into the rows: the form is the
+        # preview; nothing is registered until the group is sent.
+        form.validate_on_submit()
+        for field_ in form:
+            field_.errors = []
+        status = _fill_rows_from_file(conference, form, questions)
+    elif form.validate_on_submit():
         members = [
             Applicant(
                 category=form.category.data,
@@ -145,11 +168,12 @@ def register_group(slug: str):
                 email=entry.form.email.data or "",
                 phone=entry.form.phone.data or "",
                 position=entry.form.position.data or "",
+                answers=member_answers(entry.form, questions),
                 locale=_locale(),
                 consent=bool(form.consent.data),
             )
             for entry in form.members
-            if any((entry.form.name.data, entry.form.email.data, entry.form.phone.data))
+            if _filled(entry)
         ]
         request_ = services.DelegationRequest(
             organization=form.organization.data or "",
@@ -160,25 +184,30 @@ def register_group(slug: str):
             members=members,
             invite_code=form.invite_code.data or "",
             locale=_locale(),
+            answers=answers_from_form(form, questions),
         )
 
         def register_group_():
-            if not form.consent.data:
-                raise ValidationError(
-                    _("Please confirm that these people agree."),
-                    {"consent": _("required")},
-                )
-            return services.register_delegation(conference, request_)
+            if form.consent.data:
+                return services.register_delegation(conference, request_)
+            # Without the agreement nothing is registered (``attempt`` rolls back), but every
+            # other mistake is shown at once too, not one at a time.
+            errors = {"consent": _("required")}
+            try:
+                services.register_delegation(conference, request_)
+            except ValidationError as error:
+                errors = {**error.errors, **errors}
+            raise ValidationError(_("Please correct the marked fields."), errors)
 
-        done = attempt(
-            register_group_, show=lambda error: _place_group_errors(form, members, error)
-        )
+        done = attempt(register_group_, show=lambda error: _place_group_errors(form, error))
         if done:
+            members = done.value.members
             return render_template(
                 "registration/group_done.html",
                 conference=conference,
                 delegation=done.value,
-                members=done.value.members,
+                members=members,
+                waitlisted=bool(members) and members[0].status == Status.WAITLISTED,
             )
         status = done.status
     elif request.method == "POST":
@@ -187,37 +216,87 @@ def register_group(slug: str):
         "registration/group.html",
         conference=conference,
         form=form,
-        rows=rows,
+        questions=questions,
+        max_rows=MAX_GROUP_ROWS,
+        template_row=_template_row(conference, questions),
         is_open=services.registration_open(conference),
     ), status
 
 
-def _place_group_errors(form, members, error: DomainError) -> None:
-    """``members[i]`` in the service counts only filled rows; map back to the form's rows."""
-    filled = [
-        index
-        for index, entry in enumerate(form.members)
-        if any((entry.form.name.data, entry.form.email.data, entry.form.phone.data))
-    ]
-    unplaced = False
+def _fill_rows_from_file(conference, form, questions) -> int:
+    storage = form.members_file.data
+    if not storage or not getattr(storage, "filename", ""):
+        form.members_file.errors = [_("Choose a file.")]
+        return 422
+    kept = [entry.data for entry in form.members if _filled(entry)]
+    try:
+        people = group_sheet.read_members(
+            conference, storage, questions, MAX_GROUP_ROWS - len(kept)
+        )
+    except DomainError as error:
+        lines = error.message.split("\n")
+        flash(lines[0], "error")
+        form.members_file.errors = lines[1:] or [next(iter(error.errors.values()), "")]
+        return error.status
+    form.members.entries = []
+    form.members.last_index = -1
+    for data in [*kept, *people]:
+        form.members.append_entry(data)
+    flash(
+        _(
+            "%(count)s people read from %(file)s into the rows below. Check them, then "
+            "register the group.",
+            count=len(people),
+            file=storage.filename,
+        ),
+        "info",
+    )
+    return 200
+
+
+@bp.route("/c/<slug>/register/group/template.xlsx")
+def group_template(slug: str):
+    """An empty workbook with the group form's columns for the people (and the questions)."""
+    from eventsys.registration import exports
+
+    conference = get_conference_or_404(slug)
+    headers = group_sheet.template_headers(questions_of(conference))
+    example = ["张三", "13800138000", "zhangsan@example.com", "教授"]
+    return exports.spreadsheet_response(
+        headers, [example], "xlsx", f"{conference.slug}-group-template.xlsx"
+    )
+
+
+def _template_row(conference, questions):
+    """An empty member row for the page's script to copy (index ``__i__``)."""
+    blank = delegation_form(conference, {}, 1, questions)
+    return blank.members[0]
+
+
+def _place_group_errors(form, error: DomainError) -> None:
+    """``members[i]`` in the service counts only filled rows; map back to the form's rows.
+    ``answers.x`` is the group's field ``q_x``; ``members[i].answers.x`` the member's own."""
+    filled = [index for index, entry in enumerate(form.members) if _filled(entry)]
+    unplaced: list[str] = []
     for key, reason in error.errors.items():
         if key.startswith("members[") and "]." in key:
             index = int(key[len("members[") : key.index("]")])
-            name = key.split("].", 1)[1]
+            name = answer_field(key.split("].", 1)[1])
             if index < len(filled):
-                field = getattr(form.members[filled[index]].form, name, None)
-                if field is not None:
-                    field.errors = [*list(field.errors), reason]
+                member = form.members[filled[index]].form
+                if name in member:
+                    member[name].errors = [*list(member[name].errors), reason]
                     continue
-        field = getattr(form, key, None)
-        if field is not None and key != "members":
-            field.errors = [*list(field.errors), reason]
+        name = answer_field(key)
+        if name in form and name != "members":
+            form[name].errors = [*list(form[name].errors), reason]
         else:
-            unplaced = True
-    if unplaced or not error.errors:
+            unplaced.append(reason)
+    if not error.errors or error.status != 422:
         flash(error.message, "error")
-    elif error.status != 422:
-        flash(error.message, "error")
+    elif unplaced:
+        # The page's summary lists the fields' errors; what belongs to none is said here.
+        flash(_("People: %(reasons)s", reasons="; ".join(unplaced)), "error")
 
 
 @bp.route("/c/<slug>/resend", methods=["GET", "POST"])

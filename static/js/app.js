@@ -15,3 +15,9 @@ document.addEventListener("change", (event) => {
     }
   }
 });
+
+// A form's error summary takes the focus, so that a screen reader reads it at once.
+const summary = document.querySelector("[data-focus-on-load]");
+if (summary) {
+  summary.focus();
+}

@@ -154,6 +154,7 @@ def test_group_registration(conference, client):
         "members-1-name": "乙",
         "members-1-phone": "13600000002",
         "members-1-email": "b@example.com",
+        "q_diet": "none",
     }
     response = submit(client, "/c/cy-2026/register/group", data)
     assert response.status_code == 200

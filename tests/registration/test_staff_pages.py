@@ -944,8 +944,9 @@ def test_a_code_can_be_withdrawn(conference, client):
         follow_redirects=True,
     )
     html = page(response)
-    assert "The code CAST-2026 no longer works." in flashes(html)
-    assert "expired" in html
+    assert "The code CAST-2026 is withdrawn: it no longer works." in flashes(html)
+    row = table(html, "codes")[1]
+    assert "withdrawn" in row[3] and "expired" not in row[3]  # said as it is
     with pytest.raises(InvitationRequired):
         services.register(conference, applicant("guest", invite_code="CAST-2026"))
     db.session.rollback()
@@ -961,7 +962,7 @@ def test_staff_cannot_withdraw_codes(conference, client):
     )
     assert response.status_code == 403
     db.session.expire_all()
-    assert db.session.get(InvitationCode, code.id).expires_at is None
+    assert db.session.get(InvitationCode, code.id).withdrawn_at is None
 
 
 # --- paging, streaming, and the questions at the desk ----------------------------------------
