@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from eventsys.extensions import db
 from eventsys.registration.services import register
+from eventsys.schedule.releases import publish
 from tests.factories import applicant, conference_json, make_conference
 
 API = "/api/v1/conferences/cy-2026/registrations"
@@ -69,6 +70,7 @@ def big_conference(ctx, size: int):
     conference = make_conference(**{k: v for k, v in data.items() if k != "slug"})
     for _ in range(size * 5):
         register(conference, applicant(), by_staff=True, send_mail=False)
+    publish(conference, "v1")  # the public sees the published programme only
     db.session.commit()
     return conference
 
@@ -85,7 +87,7 @@ def person() -> dict:
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_a_registration_through_the_api_sends_six_statements(ctx, client, size):
+def test_a_registration_through_the_api_sends_nine_statements(ctx, client, size):
     ctx.config["MAIL_DELIVERY"] = "queue"  # as in production: the worker sends it
     big_conference(ctx, size)
     client.post(API, json=person())  # warm up: templates, mappers
@@ -95,16 +97,20 @@ def test_a_registration_through_the_api_sends_six_statements(ctx, client, size):
     assert response.get_json()["status"] == "confirmed"
     # The conference with its categories; the questions; the conference's and the category's
     # seats (two conditional UPDATEs, the first one taking the conference's row lock); the
-    # registration; its e-mail in the outbox. No duplicate query (the unique indexes refuse),
-    # no re-read after the commit.
-    assert len(sent) == 6, "\n".join(sent)
+    # registration; its e-mail in the outbox; the conference's registration settings (may one
+    # phone be shared?), the history line, and the forum-choice settings (are forums asked?).
+    # No duplicate query (the unique indexes refuse), no re-read after the commit.
+    assert len(sent) == 9, "\n".join(sent)
     assert [s.split()[0] for s in sent] == [
         "SELECT",
         "SELECT",
         "UPDATE",
         "UPDATE",
+        "SELECT",
         "INSERT",
         "INSERT",
+        "INSERT",
+        "SELECT",
     ]
 
 
@@ -132,7 +138,7 @@ def test_a_duplicate_is_still_refused_and_changes_nothing(ctx, client):
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_attendee_page_sends_two_statements(ctx, client, size):
+def test_the_attendee_page_sends_four_statements(ctx, client, size):
     conference = big_conference(ctx, size)
     token = register(conference, applicant(), by_staff=True, send_mail=False).manage_token
     db.session.commit()
@@ -141,8 +147,9 @@ def test_the_attendee_page_sends_two_statements(ctx, client, size):
         response = client.get(f"/r/{token}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<svg" in html and "正式代表" in html
-    # The registration with its conference and category; the questions.
-    assert len(sent) == 2, "\n".join(sent)
+    # The registration with its conference and category; the questions; the agenda's
+    # forum-choice settings and the sessions one may enroll in.
+    assert len(sent) == 4, "\n".join(sent)
 
 
 @pytest.mark.parametrize("size", [1, 6])
