@@ -98,6 +98,12 @@ def parse_args() -> argparse.Namespace:
         "--database-url", default=os.environ.get("EVENTSYS_BENCH_CHECKIN_URL", DEFAULT_PG)
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("EVENTSYS_BENCH_PORT", 0)) or None,
+        help="the application's port (the bare endpoint's is the next one); default: free ports",
+    )
     return parser.parse_args()
 
 
@@ -110,8 +116,8 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn <target>`` with the options both endpoints share."""
 
-    def __init__(self, target: str, args, env: dict, log: Path):
-        self.port = free_port()
+    def __init__(self, target: str, args, env: dict, log: Path, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self.log = open(log, "wb")  # noqa: SIM115
@@ -350,8 +356,10 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("EVENTSYS_REDIS_URL", None)
-        checkin = Gunicorn("app:app", args, env, workdir / "app.log")
-        bare = Gunicorn("bench.bare_app:app", args, env, workdir / "bare.log")
+        checkin = Gunicorn("app:app", args, env, workdir / "app.log", args.port)
+        bare = Gunicorn(
+            "bench.bare_app:app", args, env, workdir / "bare.log", args.port and args.port + 1
+        )
         servers = [checkin, bare]
         checkin.wait(f"/api/v1/conferences/{SLUG}")
         bare.wait("/ready")

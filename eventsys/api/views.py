@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from eventsys.auth.services import resolve_api_token, role_allows
 from eventsys.checkin import offline as checkin_offline
@@ -273,6 +273,19 @@ def record_checkin(conference: Conference):
     }
     if "code" in missing:
         raise ValidationError("code, list, gate and nonce are required.", missing)
+    # PostgreSQL: one round trip, committed, the answer as the database wrote it.
+    text = checkin_services.record_checkin_now(
+        conference,
+        code=body.get("code"),
+        list_code=body.get("list"),
+        gate=body.get("gate"),
+        nonce=body.get("nonce"),
+        type=body.get("type") or "entry",
+        operator=_operator(),
+        token=g.api_token,
+    )
+    if text is not None:
+        return current_app.response_class(text, mimetype="application/json")
     answer = checkin_services.record_checkin(
         conference,
         code=body.get("code"),
