@@ -110,8 +110,11 @@ def register_input_checks(app: Flask) -> None:
                 )
         if request.is_json and request.method in ("POST", "PUT", "PATCH"):
             # Parsed once here (Flask caches it for the view); malformed JSON is the view's
-            # to answer.
-            bad = first_invalid_text(request.get_json(silent=True))
+            # to answer. A body of ASCII without a \u escape cannot hold a NUL, a surrogate
+            # or a non-character: its strings need no walk (the check-in scanners' bodies).
+            body = request.get_json(silent=True)
+            raw = request.get_data(cache=True)
+            bad = None if raw.isascii() and b"\\u" not in raw else first_invalid_text(body)
             if bad is not None:
                 error = ValidationError(_("Please correct the marked fields."), {bad[0]: bad[1]})
                 if _wants_json():

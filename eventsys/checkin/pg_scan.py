@@ -29,7 +29,6 @@ import threading
 
 from flask import current_app
 from sqlalchemy import DDL, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
 
 from eventsys.extensions import db
 
@@ -279,7 +278,14 @@ def scan_engine() -> Engine | None:
             engine = None
         else:
             options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-            options.update(pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+            # As many connections as a worker has threads scanning at once (gunicorn's
+            # gthread), kept open: a connection opened per scan would cost more than the scan.
+            options.update(
+                pool_pre_ping=False,
+                isolation_level="AUTOCOMMIT",
+                pool_size=app.config["CHECKIN_POOL_SIZE"],
+                max_overflow=app.config["CHECKIN_POOL_SIZE"],
+            )
             engine = create_engine(main.url, **options)
 
             @event.listens_for(main, "engine_disposed")
@@ -291,15 +297,32 @@ def scan_engine() -> Engine | None:
         return engine
 
 
+def text_array(values: list[str]) -> str:
+    """A PostgreSQL array literal of texts (``{"a","b"}``): made once per language, sent as
+    one text parameter (cheaper than adapting a list on every scan)."""
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
 def call(engine: Engine, parameters: tuple) -> str | None:
-    """Run the function once in autocommit mode: its answer as JSON text, None for an unknown
-    list. A connection found dead (the database restarted) invalidates the pool and the call
-    is made once more on a new connection: safe, a nonce already recorded answers again."""
+    """Run the function once in autocommit mode, on a pooled psycopg connection: its answer
+    as JSON text, None for an unknown list. A connection found dead (the database restarted)
+    is invalidated with the whole pool, and the call is made once more on a new connection:
+    safe, a nonce already recorded answers again."""
     for attempt in (1, 2):
+        connection = engine.raw_connection()
         try:
-            with engine.connect() as connection:
-                return connection.exec_driver_sql(CALL_TEXT, parameters).scalar()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
+            with connection.cursor() as cursor:
+                cursor.execute(CALL_TEXT, parameters)
+                return cursor.fetchone()[0]
+        except engine.dialect.loaded_dbapi.Error as error:
+            dead = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+            if dead:
+                connection.invalidate(error)
+                # Every pooled connection is as dead as this one: start a new pool.
+                engine.dispose(close=False)
+            if attempt == 2 or not dead:
                 raise
+        finally:
+            connection.close()
     return None  # not reached

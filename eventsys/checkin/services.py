@@ -203,16 +203,17 @@ def _message_templates() -> dict[str, str]:
     }
 
 
-# Per language: the templates, and the same as the list PostgreSQL's function takes.
-_TEMPLATES: dict[str, tuple[dict[str, str], list[str]]] = {}
+# Per language: the templates, and the same as the text[] PostgreSQL's function takes.
+_TEMPLATES: dict[str, tuple[dict[str, str], str]] = {}
 
 
-def _templates() -> tuple[dict[str, str], list[str]]:
+def _templates() -> tuple[dict[str, str], str]:
     language = str(get_locale())
     found = _TEMPLATES.get(language)
     if found is None:
         messages = _message_templates()
-        found = _TEMPLATES[language] = (messages, [messages[k] for k in SCAN_MESSAGE_KEYS])
+        array = pg_scan.text_array([messages[k] for k in SCAN_MESSAGE_KEYS])
+        found = _TEMPLATES[language] = (messages, array)
     return found
 
 

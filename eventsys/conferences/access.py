@@ -184,7 +184,6 @@ def api_conference(role: str | None, optional: bool = False, cached: bool = Fals
     def decorator(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            query = select(Conference).where(Conference.slug == slug)
             g.api_token = None
             g.api_role = None
             header = request.headers.get("Authorization", "")
@@ -193,6 +192,7 @@ def api_conference(role: str | None, optional: bool = False, cached: bool = Fals
                 key, hit = _cached_grant(slug, header[7:].strip())
                 if hit is not None:
                     return _serve_cached(key, hit, role, view, kwargs)
+            query = select(Conference).where(Conference.slug == slug)
             if role is None or not (header or not optional):
                 conference = db.session.execute(query).scalar_one_or_none()
                 if conference is None:
