@@ -3,8 +3,9 @@ against a bare Flask JSON endpoint served the same way in the same run; and the 
 offline code list for 20,000 attendees.
 
     python bench/bench_checkin.py                      # defaults below
-    python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 4
-    python bench/bench_checkin.py --workers 4 --threads 2     # other gunicorn settings
+    python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 16
+    python bench/bench_checkin.py --config gthread:2x4 --config gthread:2x16 --config sync:8
+    python bench/bench_checkin.py --floor      # then PostgreSQL alone, with pgbench
 
 What it does:
 
@@ -14,7 +15,8 @@ What it does:
 2. measures the offline list a gate downloads (``GET .../checkins/offline``) for them:
    bytes as JSON and gzip-compressed (level 6, as a web server sends it);
 3. starts ``gunicorn app:app`` and ``gunicorn bench.bare_app:app`` with the same options
-   (``-k`` ``--worker-class``, gthread; ``--workers`` x ``--threads``), and in each of
+   (``-k`` ``--worker-class``, gthread; ``--workers`` x ``--threads``, 2 x 16 as in
+   docs/deploy; or each ``--config`` in turn), and in each of
    ``--rounds`` rounds loads first the bare endpoint, then the check-in endpoint, for
    ``--duration`` seconds each, with **wrk** (``apt-get install wrk``): ``--connections``
    (32) concurrent connections, each request a ``POST`` with a JSON body; for check-in, a
@@ -88,7 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="concurrent scanners")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="threads per gunicorn worker (as deployed)"
+    )
     parser.add_argument(
         "--worker-class", default="gthread", help="gunicorn -k for both servers (gthread, sync)"
     )
