@@ -411,3 +411,21 @@ def test_no_function_on_sqlite(tmp_path):
     with app.app_context():
         assert pg_scan.scan_engine() is None
         db.engine.dispose()
+
+
+def test_the_scan_endpoint_has_no_rate_limit_for_the_limiter_to_skip(sqlite_app):
+    """The limiter is told to skip the scan endpoint (api/views.py); that is only right while
+    no limit is set on it, on its blueprint or by default."""
+    from flask_limiter.util import get_qualified_name
+
+    from eventsys.api import views as api_views
+    from eventsys.extensions import limiter
+
+    view = sqlite_app.view_functions[api_views.SCAN_ENDPOINT]
+    assert get_qualified_name(view) not in limiter._marked_for_limiting
+    assert not limiter.limit_manager.has_hints(api_views.SCAN_ENDPOINT)
+    manager = limiter.limit_manager
+    assert not manager._default_limits and not manager._application_limits
+    assert not manager._blueprint_limits.get("api")
+    limited = sqlite_app.view_functions["api.create_registration"]
+    assert get_qualified_name(limited) in limiter._marked_for_limiting  # the check can fail
