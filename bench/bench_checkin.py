@@ -3,8 +3,9 @@ against a bare Flask JSON endpoint served the same way in the same run; and the 
 offline code list for 20,000 attendees.
 
     python bench/bench_checkin.py                      # defaults below
-    python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 4
-    python bench/bench_checkin.py --workers 4 --threads 2     # other gunicorn settings
+    python bench/bench_checkin.py --duration 20 --rounds 3 --workers 2 --threads 16
+    python bench/bench_checkin.py --config gthread:2x4 --config gthread:2x16 --config sync:8
+    python bench/bench_checkin.py --floor      # then PostgreSQL alone, with pgbench
 
 What it does:
 
@@ -14,7 +15,8 @@ What it does:
 2. measures the offline list a gate downloads (``GET .../checkins/offline``) for them:
    bytes as JSON and gzip-compressed (level 6, as a web server sends it);
 3. starts ``gunicorn app:app`` and ``gunicorn bench.bare_app:app`` with the same options
-   (``-k`` ``--worker-class``, gthread; ``--workers`` x ``--threads``), and in each of
+   (``-k`` ``--worker-class``, gthread; ``--workers`` x ``--threads``, 2 x 16 as in
+   docs/deploy; or each ``--config`` in turn), and in each of
    ``--rounds`` rounds loads first the bare endpoint, then the check-in endpoint, for
    ``--duration`` seconds each, with **wrk** (``apt-get install wrk``): ``--connections``
    (32) concurrent connections, each request a ``POST`` with a JSON body; for check-in, a
@@ -88,7 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="concurrent scanners")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="threads per gunicorn worker (as deployed)"
+    )
     parser.add_argument(
         "--worker-class", default="gthread", help="gunicorn -k for both servers (gthread, sync)"
     )
@@ -98,6 +102,26 @@ def parse_args() -> argparse.Namespace:
         "--database-url", default=os.environ.get("EVENTSYS_BENCH_CHECKIN_URL", DEFAULT_PG)
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        help="gunicorn options for both servers, e.g. gthread:2x16 or sync:8; repeat to "
+        "compare several in one run (overrides --workers, --threads, --worker-class)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="then measure PostgreSQL alone with pgbench: a round trip, a one-row commit, "
+        "the scan function (1, 8 and 32 connections)",
+    )
+    parser.add_argument("--floor-seconds", type=int, default=8)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("EVENTSYS_BENCH_PORT", 0)) or None,
+        help="the application's port (the bare endpoint's is the next one); default: free ports",
+    )
     return parser.parse_args()
 
 
@@ -110,8 +134,8 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn <target>`` with the options both endpoints share."""
 
-    def __init__(self, target: str, args, env: dict, log: Path):
-        self.port = free_port()
+    def __init__(self, target: str, args, env: dict, log: Path, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self.log = open(log, "wb")  # noqa: SIM115
@@ -323,6 +347,159 @@ def machine() -> str:
     )
 
 
+def parse_config(text: str, args) -> argparse.Namespace:
+    """``gthread:2x16`` (worker class : workers x threads) or ``sync:8`` as gunicorn options."""
+    kind, _sep, size = text.partition(":")
+    workers, _x, threads = size.partition("x")
+    if kind not in ("gthread", "sync") or not workers.isdigit() or not (threads or "1").isdigit():
+        raise SystemExit(f"--config {text!r}: write gthread:WORKERSxTHREADS or sync:WORKERS")
+    return argparse.Namespace(
+        **{
+            **vars(args),
+            "worker_class": kind,
+            "workers": int(workers),
+            "threads": int(threads or 1),
+        }
+    )
+
+
+def clear_scans(url: str) -> dict:
+    """What the round recorded, then an empty scan log, so that every round scans codes
+    nobody has scanned, on tables of the same size."""
+    import psycopg
+
+    answers = recorded(url)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("TRUNCATE checkins, checkin_states")
+    return answers
+
+
+def measure(config, url: str, token: str, workdir: Path, script: Path, env: dict) -> list:
+    """Both servers with one set of gunicorn options; ``config.rounds`` interleaved rounds."""
+    checkin = Gunicorn("app:app", config, env, workdir / "app.log", config.port)
+    bare = Gunicorn(
+        "bench.bare_app:app", config, env, workdir / "bare.log", config.port and config.port + 1
+    )
+    results = []
+    try:
+        checkin.wait(f"/api/v1/conferences/{SLUG}")
+        bare.wait("/ready")
+        print(
+            f"setup        gunicorn {config.workers} workers x {config.threads} threads "
+            f"({config.worker_class}) for both; wrk {config.wrk_threads} threads, "
+            f"{config.connections} connections, {config.duration} s per measurement"
+        )
+        wrk_env = {
+            **os.environ,
+            "BENCH_CODES": str(workdir / "codes.txt"),
+            "BENCH_THREADS": str(config.wrk_threads),
+            "BENCH_TOKEN": token,
+        }
+        # Warm both up (imports, connection pools, prepared statements).
+        short = argparse.Namespace(**{**vars(config), "duration": 2})
+        wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "warm"}, short)
+        checkin_url = f"{checkin.url}/api/v1/conferences/{SLUG}/checkins"
+        wrk(checkin_url, script, {**wrk_env, "BENCH_RUN": "warm"}, short)
+        time.sleep(0.5)
+        clear_scans(url)
+        for round_number in range(1, config.rounds + 1):
+            load = Path("/proc/loadavg").read_text().split()[0]
+            cpu_before = cpu_of(bare)
+            bare_result = wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "bare"}, config)
+            bare_result["cpu_ms"] = (cpu_of(bare) - cpu_before) / bare_result["requests"] * 1000
+            cpu_before = cpu_of(checkin, url)
+            checkin_result = wrk(
+                checkin_url, script, {**wrk_env, "BENCH_RUN": f"r{round_number}"}, config
+            )
+            time.sleep(0.2)  # the last requests wrk gave up on finish
+            checkin_result["cpu_ms"] = (
+                (cpu_of(checkin, url) - cpu_before) / checkin_result["requests"] * 1000
+            )
+            checkin_result["recorded"] = clear_scans(url)
+            ratio = checkin_result["rps"] / bare_result["rps"]
+            results.append((bare_result, checkin_result, ratio))
+            for name, result in (("bare Flask", bare_result), ("check-in", checkin_result)):
+                print(
+                    f"round {round_number}  {name:<10} {result['rps']:8.0f} req/s  "
+                    f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                    f"CPU {result['cpu_ms']:.2f} ms/request  "
+                    f"({result['requests']} requests, non-2xx {result['non_2xx']}"
+                    + (
+                        f", socket errors {result['socket_errors']}"
+                        if result["socket_errors"]
+                        else ""
+                    )
+                    + ")"
+                )
+            print(
+                f"round {round_number}  check-in / bare = {ratio:.0%}; recorded "
+                f"{checkin_result['recorded']}; load average {load} -> "
+                f"{Path('/proc/loadavg').read_text().split()[0]}"
+            )
+    finally:
+        checkin.stop()
+        bare.stop()
+    return results
+
+
+FLOOR_SCRIPTS = {
+    "SELECT 1 (a round trip)": "SELECT 1;\n",
+    "INSERT one row, commit (a WAL flush)": ("INSERT INTO bench_floor (note) VALUES ('x');\n"),
+    "one scan: eventsys_checkin(), commit": (
+        "\\set id random(1, {people})\n"
+        "SELECT eventsys_checkin({conference}, 'token', "
+        "(SELECT checkin_token FROM registrations WHERE id = :id), 'main', 'pgbench', "
+        "'pgbench-' || :client_id || '-' || random()::text, 'entry', false, "
+        "now()::timestamp, now()::timestamp, 'x', NULL, NULL, false, 'Asia/Shanghai', "
+        "'{{a,b,c,d,e,f,g,h,i,j,Admit.,l,m}}'::text[]);\n"
+    ),
+}
+
+
+def floor(url: str, people: int, workdir: Path, clients: list[int], seconds: int) -> None:
+    """What PostgreSQL alone does on this machine, with pgbench: a bare round trip, a
+    one-row write with its WAL flush, and the scan function itself (random attendees), at
+    the concurrency gunicorn's threads give it."""
+    import psycopg
+
+    if shutil.which("pgbench") is None:
+        print("floor        skipped: pgbench not installed (apt-get install -y postgresql-client)")
+        return
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, note text)")
+        conference = conn.execute("SELECT min(conference_id) FROM registrations").fetchone()[0]
+        low, high = conn.execute("SELECT min(id), max(id) FROM registrations").fetchone()
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    for label, text in FLOOR_SCRIPTS.items():
+        script = workdir / f"floor-{len(label)}.sql"
+        script.write_text(
+            text.format(people=high, conference=conference).replace("random(1, ", f"random({low}, ")
+        )
+        for count in clients:
+            done = subprocess.run(
+                [
+                    "pgbench", "-n", "-M", "prepared", "-h", parsed.host or "127.0.0.1",
+                    "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres",
+                    "-c", str(count), "-j", str(min(count, 2)), "-T", str(seconds),
+                    "-f", str(script), parsed.database,
+                ],
+                capture_output=True, text=True, timeout=seconds + 60,
+            )  # fmt: skip
+            tps = re.search(r"tps = ([\d.]+)", done.stdout)
+            latency = re.search(r"latency average = ([\d.]+) ms", done.stdout)
+            if not tps:
+                print(f"floor        {label}: pgbench failed: {done.stderr.strip()[-300:]}")
+                break
+            print(
+                f"floor        {label:<38} {count:>3} connections: "
+                f"{float(tps.group(1)):8.0f} per s, {float(latency.group(1)):6.2f} ms average"
+            )
+    clear_scans(url)
+
+
 def main() -> int:
     args = parse_args()
     if shutil.which("wrk") is None:
@@ -330,9 +507,9 @@ def main() -> int:
     url = args.database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    configs = [parse_config(text, args) for text in args.config] or [args]
     bench_import.recreate_postgres(url)  # refuses names without "bench" (see postgres_url)
     workdir = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
-    servers = []
     try:
         print(f"machine      {machine()}")
         token, codes, size = prepare(url, args.people, workdir)
@@ -350,83 +527,34 @@ def main() -> int:
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("EVENTSYS_REDIS_URL", None)
-        checkin = Gunicorn("app:app", args, env, workdir / "app.log")
-        bare = Gunicorn("bench.bare_app:app", args, env, workdir / "bare.log")
-        servers = [checkin, bare]
-        checkin.wait(f"/api/v1/conferences/{SLUG}")
-        bare.wait("/ready")
-        print(
-            f"setup        gunicorn {args.workers} workers x {args.threads} threads "
-            f"({args.worker_class}) "
-            f"for both; wrk {args.wrk_threads} threads, {args.connections} connections, "
-            f"{args.duration} s per measurement; {len(codes)} distinct codes"
-        )
-        wrk_env = {
-            **os.environ,
-            "BENCH_CODES": str(workdir / "codes.txt"),
-            "BENCH_THREADS": str(args.wrk_threads),
-            "BENCH_TOKEN": token,
-        }
-        # Warm both up (imports, connection pools) on codes the measurement does not use.
-        short = argparse.Namespace(**{**vars(args), "duration": 2})
-        wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "warm"}, short)
-        sent = 0
-        results = []
-        offset = scanned_before = 0
-        for round_number in range(1, args.rounds + 1):
-            cpu_before = cpu_of(bare)
-            bare_result = wrk(f"{bare.url}/bare", script, {**wrk_env, "BENCH_RUN": "bare"}, args)
-            bare_result["cpu_ms"] = (cpu_of(bare) - cpu_before) / bare_result["requests"] * 1000
-            # Each round takes codes nobody has scanned: the file is rotated past every code
-            # the rounds before could have reached (each wrk thread walks its own stride).
-            rotated = codes[offset:] + codes[:offset]
-            (workdir / "codes.txt").write_text("\n".join(rotated) + "\n")
-            cpu_before = cpu_of(checkin, url)
-            checkin_result = wrk(
-                f"{checkin.url}/api/v1/conferences/{SLUG}/checkins",
-                script,
-                {**wrk_env, "BENCH_RUN": f"r{round_number}"},
-                args,
+        summary = []
+        for config in configs:
+            results = measure(config, url, token, workdir, script, env)
+            label = f"{config.worker_class} {config.workers}x{config.threads}"
+            summary.append((label, results))
+            for _bare, checkin, _ratio in results:
+                if checkin["requests"] > len(codes):
+                    print("note         more scans than codes: some codes were scanned twice")
+        for label, results in summary:
+            best = max(results, key=lambda r: r[2])
+            print(
+                f"summary      {label:<14} check-in {best[1]['rps']:.0f} req/s vs bare "
+                f"{best[0]['rps']:.0f} req/s = {best[2]:.0%} (best round; all rounds "
+                f"{', '.join(f'{r[2]:.0%}' for r in results)}); check-in p99 "
+                f"{min(r[1]['p99'] for r in results):.1f}-"
+                f"{max(r[1]['p99'] for r in results):.1f} ms; CPU "
+                f"{min(r[1]['cpu_ms'] for r in results):.2f}-"
+                f"{max(r[1]['cpu_ms'] for r in results):.2f} ms/scan"
             )
-            checkin_result["cpu_ms"] = (
-                (cpu_of(checkin, url) - cpu_before) / checkin_result["requests"] * 1000
-            )
-            sent += checkin_result["requests"]
-            so_far = sum(recorded(url).values())
-            offset += (so_far - scanned_before) * args.wrk_threads + args.connections
-            scanned_before = so_far
-            ratio = checkin_result["rps"] / bare_result["rps"]
-            results.append((bare_result, checkin_result, ratio))
-            for name, result in (("bare Flask", bare_result), ("check-in", checkin_result)):
-                print(
-                    f"round {round_number}  {name:<10} {result['rps']:8.0f} req/s  "
-                    f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
-                    f"CPU {result['cpu_ms']:.2f} ms/request  "
-                    f"({result['requests']} requests, non-2xx {result['non_2xx']}"
-                    + (
-                        f", socket errors {result['socket_errors']}"
-                        if result["socket_errors"]
-                        else ""
-                    )
-                    + ")"
-                )
-            print(f"round {round_number}  check-in / bare = {ratio:.0%}")
-        answers = recorded(url)
-        print(f"recorded     {answers} (scans sent {sent}; codes {len(codes)})")
-        if sent > len(codes):
-            print("note         more scans than codes: some codes were scanned twice")
-        best = max(results, key=lambda r: r[2])
         print(
-            f"summary      check-in {best[1]['rps']:.0f} req/s vs bare {best[0]['rps']:.0f} "
-            f"req/s = {best[2]:.0%} (best round); check-in p99 "
-            f"{min(r[1]['p99'] for r in results):.1f}-{max(r[1]['p99'] for r in results):.1f} ms; "
-            f"offline list {size['gzip'] / 1e6:.3f} MB gzip for {size['attendees']} attendees"
+            f"summary      offline list {size['gzip'] / 1e6:.3f} MB gzip for "
+            f"{size['attendees']} attendees"
         )
+        if args.floor:
+            floor(url, args.people, workdir, [1, 8, 32], args.floor_seconds)
         print(f"machine now  {machine()}")
         return 0
     finally:
-        for server in servers:
-            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         if not args.keep:
             bench_import.drop_postgres(url)

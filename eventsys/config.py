@@ -16,6 +16,9 @@ DEFAULTS = {
     # check-in scan endpoint; a revoked token or a removed member still scans that long on
     # the other workers (docs/SECURITY.md). 0: resolve on every request.
     "API_TOKEN_CACHE_SECONDS": 5,
+    # PostgreSQL: connections each worker keeps for check-in scans (their own pool, autocommit,
+    # not pinged: eventsys/checkin/pg_scan.py); at least gunicorn's --threads.
+    "CHECKIN_POOL_SIZE": 16,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh_CN", "en"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -91,6 +92,7 @@ def register_input_checks(app: Flask) -> None:
     JSON is parsed without recursion errors (``JSONProvider``)."""
     app.json = JSONProvider(app)
     app.response_class = TextSafeResponse
+    app.session_interface = CookieSessionInterface()
 
     @app.before_request
     def refuse_unstorable_text():
@@ -110,14 +112,27 @@ def register_input_checks(app: Flask) -> None:
                 )
         if request.is_json and request.method in ("POST", "PUT", "PATCH"):
             # Parsed once here (Flask caches it for the view); malformed JSON is the view's
-            # to answer.
-            bad = first_invalid_text(request.get_json(silent=True))
+            # to answer. A body of ASCII without a \u escape cannot hold a NUL, a surrogate
+            # or a non-character: its strings need no walk (the check-in scanners' bodies).
+            body = request.get_json(silent=True)
+            raw = request.get_data(cache=True)
+            bad = None if raw.isascii() and b"\\u" not in raw else first_invalid_text(body)
             if bad is not None:
                 error = ValidationError(_("Please correct the marked fields."), {bad[0]: bad[1]})
                 if _wants_json():
                     return jsonify(error.to_dict()), error.status
                 return _refuse(_("The field %(field)s %(problem)s.", field=bad[0], problem=bad[1]))
         return None
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building the signer for a request that sends
+    no session cookie (API clients, check-in gates): an empty session at once."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _refuse(message: str):

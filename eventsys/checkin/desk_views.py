@@ -200,15 +200,19 @@ def service_worker(conference: Conference):
 def scan(conference: Conference):
     """One scan from the page: ``{code, list, gate, nonce, type}`` → the check-in answer."""
     data = _json_body()
-    answer = services.record_checkin(
-        conference,
-        code=str(data.get("code") or "")[:500],
-        list_code=str(data.get("list") or ""),
-        gate=str(data.get("gate") or ""),
-        nonce=str(data.get("nonce") or ""),
-        type=str(data.get("type") or "entry"),
-        operator=current_user,
-    )
+    scan = {
+        "code": str(data.get("code") or "")[:500],
+        "list_code": str(data.get("list") or ""),
+        "gate": str(data.get("gate") or ""),
+        "nonce": str(data.get("nonce") or ""),
+        "type": str(data.get("type") or "entry"),
+        "operator": current_user,
+    }
+    # PostgreSQL: one round trip, committed (as the API's scan endpoint).
+    text = services.record_checkin_now(conference, **scan)
+    if text is not None:
+        return current_app.response_class(text, mimetype="application/json")
+    answer = services.record_checkin(conference, **scan)
     db.session.commit()
     return jsonify(answer)
 

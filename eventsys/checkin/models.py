@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventsys.checkin.pg_scan import register_ddl
 from eventsys.conferences.models import Category, Conference, ConferencePart
 from eventsys.db_types import UTCDateTime, utcnow
 from eventsys.extensions import db
@@ -127,3 +128,7 @@ class CheckinState(db.Model):
     first_gate: Mapped[str] = mapped_column(String(100))
     inside: Mapped[bool] = mapped_column(default=True)
     last_scan_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# On PostgreSQL a scan is decided by one function (pg_scan.py); create_all makes it too.
+register_ddl(db.metadata)

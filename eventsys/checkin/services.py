@@ -16,19 +16,22 @@ import unicodedata
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from eventsys.checkin import pg_scan
 from eventsys.checkin.codes import parse_checkin_code
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState, checkin_list_categories
+from eventsys.checkin.pg_scan import SCAN_MESSAGE_KEYS
 from eventsys.conferences.models import Category, Conference
 from eventsys.conferences.services import parts_in_order
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, ValidationError
 from eventsys.extensions import db
-from eventsys.i18n import local_datetime, localized
+from eventsys.i18n import is_english, local_datetime, localized
 from eventsys.registration.applicants import phone_key
 from eventsys.registration.models import MANUAL_CODE_ALPHABET, MANUAL_CODE_LENGTH, Registration
 from eventsys.registration.services import mask_phone
@@ -179,6 +182,41 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _message_templates() -> dict[str, str]:
+    """The scan answers' messages in the request's language, ``%(name)s`` placeholders left
+    in (keys: ``pg_scan.SCAN_MESSAGE_KEYS``). The one list of them: the Python rules below
+    and PostgreSQL's function (which gets them as a parameter) both use it."""
+    return {
+        "invalid": _("Not a valid code for this conference: do not admit."),
+        "cancelled": _("Registration cancelled: do not admit."),
+        "rejected": _("Registration rejected: do not admit."),
+        "pending": _("Pending approval: do not admit."),
+        "waitlisted": _("On the waitlist: do not admit."),
+        "exit_not_in": _("Not checked in on this list: no exit to record."),
+        "exit": _("Exit recorded."),
+        "category": _("%(category)s may not enter here: do not admit."),
+        "opens": _("This list opens at %(time)s: do not admit yet."),
+        "closes": _("This list closed at %(time)s: do not admit."),
+        "admit": _("Admit."),
+        "reentry": _("Admit: re-entry."),
+        "already": _("Already checked in at %(time)s at %(gate)s: do not admit again."),
+    }
+
+
+# Per language: the templates, and the same as the text[] PostgreSQL's function takes.
+_TEMPLATES: dict[str, tuple[dict[str, str], str]] = {}
+
+
+def _templates() -> tuple[dict[str, str], str]:
+    language = str(get_locale())
+    found = _TEMPLATES.get(language)
+    if found is None:
+        messages = _message_templates()
+        array = pg_scan.text_array([messages[k] for k in SCAN_MESSAGE_KEYS])
+        found = _TEMPLATES[language] = (messages, array)
+    return found
+
+
 def _decide(
     conference: Conference,
     checkin_list: CheckinList,
@@ -190,54 +228,52 @@ def _decide(
 ) -> tuple[str, str]:
     """(status, message) for a scan: the rules, in the order a desk would apply them.
     ``category_allowed``: whether the list admits the person's category, when the caller's
-    query has already said so (else read from ``checkin_list.categories``)."""
+    query has already said so (else read from ``checkin_list.categories``).
+    PostgreSQL's ``eventsys_checkin`` (pg_scan.py) applies the same rules in the same order."""
     tz = conference.tz
+    messages = _templates()[0]
     if registration is None:
-        return "invalid", _("Not a valid code for this conference: do not admit.")
+        return "invalid", messages["invalid"]
     if registration.status in ("cancelled", "rejected"):
         if registration.status == "cancelled":
-            return "cancelled", _("Registration cancelled: do not admit.")
-        return "cancelled", _("Registration rejected: do not admit.")
+            return "cancelled", messages["cancelled"]
+        return "cancelled", messages["rejected"]
     if registration.status == "pending":
-        return "not_confirmed", _("Pending approval: do not admit.")
+        return "not_confirmed", messages["pending"]
     if registration.status == "waitlisted":
-        return "not_confirmed", _("On the waitlist: do not admit.")
+        return "not_confirmed", messages["waitlisted"]
     if type == "exit":
         if state is None:
-            return "not_allowed", _("Not checked in on this list: no exit to record.")
-        return "ok", _("Exit recorded.")
+            return "not_allowed", messages["exit_not_in"]
+        return "ok", messages["exit"]
     if category_allowed is None:
         allowed = checkin_list.categories
         category_allowed = not allowed or registration.category_id in {c.id for c in allowed}
     if not category_allowed:
-        return "not_allowed", _(
-            "%(category)s may not enter here: do not admit.",
-            category=localized(registration.category, "name"),
-        )
+        return "not_allowed", messages["category"] % {
+            "category": localized(registration.category, "name")
+        }
     if checkin_list.opens_at is not None and when < checkin_list.opens_at:
-        return "not_allowed", _(
-            "This list opens at %(time)s: do not admit yet.",
-            time=local_datetime(checkin_list.opens_at, tz),
-        )
+        return "not_allowed", messages["opens"] % {
+            "time": local_datetime(checkin_list.opens_at, tz)
+        }
     if checkin_list.closes_at is not None and when > checkin_list.closes_at:
-        return "not_allowed", _(
-            "This list closed at %(time)s: do not admit.",
-            time=local_datetime(checkin_list.closes_at, tz),
-        )
+        return "not_allowed", messages["closes"] % {
+            "time": local_datetime(checkin_list.closes_at, tz)
+        }
     if state is None:
-        return "ok", _("Admit.")
+        return "ok", messages["admit"]
     if not state.inside and checkin_list.allow_reentry:
-        return "ok", _("Admit: re-entry.")
-    return "already_checked_in", _(
-        "Already checked in at %(time)s at %(gate)s: do not admit again.",
-        time=local_datetime(state.first_checked_in_at, tz, "%H:%M"),
-        gate=state.first_gate,
-    )
+        return "ok", messages["reentry"]
+    return "already_checked_in", messages["already"] % {
+        "time": local_datetime(state.first_checked_in_at, tz, "%H:%M"),
+        "gate": state.first_gate,
+    }
 
 
-# The scan's statements, built once (SQLAlchemy caches their compiled form): a scan is the
-# hot path of the opening morning, so it runs as Core statements on the session's connection,
-# four round trips and the commit (docs/PERFORMANCE.md).
+# The Python path's statements (SQLite; PostgreSQL runs pg_scan's function instead), built
+# once (SQLAlchemy caches their compiled form), run as Core statements on the session's
+# connection: no ORM objects on the hot path (docs/PERFORMANCE.md).
 _LIST = select(
     CheckinList.id,
     CheckinList.code,
@@ -300,100 +336,6 @@ _STATE_AND_EARLIER = select(
 ).select_from(select(literal(1).label("one")).subquery().outerjoin(_STATE, true()))
 _SCAN_ROW = insert(Checkin)
 _NEW_STATE = insert(CheckinState)
-_STATE_KEYS = (
-    "conference_id",
-    "list_id",
-    "registration_id",
-    "first_checked_in_at",
-    "first_gate",
-    "inside",
-    "last_scan_at",
-)
-
-
-def _typed(column, name: str | None = None):
-    return bindparam(name or column.key, type_=column.type)
-
-
-_SCANS = Checkin.__table__.c
-_STATES = CheckinState.__table__.c
-_SCAN_KEYS = (
-    "conference_id",
-    "registration_id",
-    "list_id",
-    "gate",
-    "type",
-    "status",
-    "nonce",
-    "offline",
-    "scanned_at",
-    "recorded_at",
-    "operator_user_id",
-    "api_token_id",
-    "answer",
-)
-
-
-def _first_admission_statement():
-    """PostgreSQL, after the registration's lock: one statement that reads the person's state
-    on the list and a first answer to the nonce and, when there is neither, writes the state
-    and the scan with the ``ok`` answer the caller prepared. Its snapshot is taken after the
-    lock was granted, so it sees the state a scan we waited for has just committed."""
-    earlier = (
-        select(_SCANS.answer)
-        .where(
-            _SCANS.conference_id == _typed(_SCANS.conference_id),
-            _SCANS.nonce == _typed(_SCANS.nonce),
-        )
-        .cte("earlier")
-    )
-    state = (
-        select(_STATES.id, _STATES.first_checked_in_at, _STATES.first_gate, _STATES.inside)
-        .where(
-            _STATES.list_id == _typed(_STATES.list_id),
-            _STATES.registration_id == _typed(_STATES.registration_id),
-        )
-        .cte("state")
-    )
-    new_state = (
-        insert(CheckinState)
-        .from_select(
-            list(_STATE_KEYS),
-            select(
-                _typed(_STATES.conference_id),
-                _typed(_STATES.list_id),
-                _typed(_STATES.registration_id),
-                _typed(_STATES.first_checked_in_at, "scanned_at"),
-                _typed(_STATES.first_gate, "gate"),
-                true(),
-                _typed(_STATES.last_scan_at, "scanned_at"),
-            ).where(~select(earlier.c.answer).exists(), ~select(state.c.id).exists()),
-        )
-        .returning(_STATES.id)
-        .cte("new_state")
-    )
-    scan = (
-        insert(Checkin)
-        .from_select(
-            list(_SCAN_KEYS),
-            select(*(_typed(_SCANS[key]) for key in _SCAN_KEYS)).where(
-                select(new_state.c.id).exists()
-            ),
-        )
-        .returning(_SCANS.id)
-        .cte("scan")
-    )
-    return select(
-        select(earlier.c.answer).scalar_subquery().label("earlier"),
-        state.c.id,
-        state.c.first_checked_in_at,
-        state.c.first_gate,
-        state.c.inside,
-        select(scan.c.id).scalar_subquery().label("scan_id"),
-    ).select_from(select(literal(1).label("one")).subquery().outerjoin(state, true()))
-
-
-_FIRST_ADMISSION = _first_admission_statement()
 
 
 def _lock_query(column):
@@ -418,20 +360,6 @@ _LOCK_BY_TOKEN = _lock_query(Registration.checkin_token)
 _LOCK_BY_MANUAL = _lock_query(Registration.manual_code)
 
 
-def _lock_statement(code) -> tuple | None:
-    """(the locking statement, the value it looks up) for a scanned text, or None when the
-    text is no code at all (nothing to look up)."""
-    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
-        return None
-    token = parse_checkin_code(code)
-    if token is not None:
-        return _LOCK_BY_TOKEN, token
-    manual = normalize_manual_code(code)
-    if manual is not None:
-        return _LOCK_BY_MANUAL, manual
-    return None
-
-
 def _person(row) -> SimpleNamespace:
     """A locked registration row in the shape ``_decide`` and ``registration_answer`` read."""
     return SimpleNamespace(
@@ -443,6 +371,68 @@ def _person(row) -> SimpleNamespace:
         category=SimpleNamespace(
             code=row.category_code, name=row.category_name, name_en=row.category_name_en
         ),
+    )
+
+
+def _scan_parameters(
+    conference,
+    *,
+    code,
+    list_code,
+    gate,
+    nonce,
+    type,
+    operator,
+    token,
+    offline: bool,
+    scanned_at: datetime | None,
+) -> tuple:
+    """The checked fields of a scan as ``pg_scan.CALL``'s parameters (ValidationError for a
+    missing list, gate or nonce or an unknown type)."""
+    gate, nonce = _check_scan_fields(gate, nonce, type)
+    if not isinstance(list_code, str) or not list_code.strip():
+        raise ValidationError(_("Choose a check-in list."), {"list": _("required")}, code="invalid")
+    now = utcnow()
+    when = scanned_at if scanned_at is not None else now
+    lookup, value = _lookup(code)
+    return (
+        conference.id,
+        lookup,
+        value,
+        list_code.strip(),
+        gate,
+        nonce,
+        type,
+        offline,
+        when.astimezone(UTC).replace(tzinfo=None),
+        now.astimezone(UTC).replace(tzinfo=None),
+        iso(when),
+        operator.id if operator is not None else None,
+        token.id if token is not None else None,
+        is_english(),
+        conference.timezone,
+        _templates()[1],
+    )
+
+
+def _lookup(code) -> tuple[str | None, str | None]:
+    """("token", the check-in token) or ("manual", the manual code) for a scanned text, or
+    (None, None) when it is no code at all (nothing to look up)."""
+    if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
+        return None, None
+    token = parse_checkin_code(code)
+    if token is not None:
+        return "token", token
+    manual = normalize_manual_code(code)
+    if manual is not None:
+        return "manual", manual
+    return None, None
+
+
+def _unknown_list(parameters: tuple) -> ValidationError:
+    return ValidationError(
+        _("list: no check-in list with code %(code)s.", code=parameters[3][:64]),
+        {"list": _("no such check-in list")},
     )
 
 
@@ -459,18 +449,107 @@ def record_checkin(
     offline: bool = False,
     scanned_at: datetime | None = None,
 ) -> dict:
-    """Decide one scan and record it; the contract's answer.
+    """Decide one scan and record it, in the caller's transaction; the contract's answer.
 
     ``code``: the scanned text (the whole URL, its last part, or a typed manual code).
     A repeated ``nonce`` returns the first answer and records nothing. Refuses (ValidationError)
     an unknown list, a missing gate or nonce and an unknown type; every other input, however
     malformed, is a scan answered ``invalid``.
 
+    On PostgreSQL one statement, the ``eventsys_checkin`` function (pg_scan.py); elsewhere
+    the same rules in Python (``_record_checkin_python``).
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return _record_checkin_python(
+            conference,
+            code=code,
+            list_code=list_code,
+            gate=gate,
+            nonce=nonce,
+            type=type,
+            operator=operator,
+            token=token,
+            offline=offline,
+            scanned_at=scanned_at,
+        )
+    parameters = _scan_parameters(
+        conference,
+        code=code,
+        list_code=list_code,
+        gate=gate,
+        nonce=nonce,
+        type=type,
+        operator=operator,
+        token=token,
+        offline=offline,
+        scanned_at=scanned_at,
+    )
+    answer = connection.exec_driver_sql(pg_scan.CALL, parameters).scalar()
+    if answer is None:
+        raise _unknown_list(parameters)
+    return answer
+
+
+def record_checkin_now(
+    conference,
+    *,
+    code: str,
+    list_code: str,
+    gate: str,
+    nonce: str,
+    type: str = "entry",
+    operator=None,
+    token=None,
+) -> str | None:
+    """The scan endpoint's path on PostgreSQL: the scan decided, recorded and committed in
+    one round trip, on a connection of its own in autocommit mode (``pg_scan.scan_engine``);
+    the answer as JSON text. None on other databases (use ``record_checkin``).
+
+    This service commits, unlike the others: the function is the whole transaction, so
+    nothing can fail after it. The database restarting is survived: a connection found dead
+    invalidates the pool and the scan is sent once more (safe: its nonce makes it
+    idempotent)."""
+    engine = pg_scan.scan_engine()
+    if engine is None:
+        return None
+    parameters = _scan_parameters(
+        conference,
+        code=code,
+        list_code=list_code,
+        gate=gate,
+        nonce=nonce,
+        type=type,
+        operator=operator,
+        token=token,
+        offline=False,
+        scanned_at=None,
+    )
+    answer = pg_scan.call(engine, parameters)
+    if answer is None:
+        raise _unknown_list(parameters)
+    return answer
+
+
+def _record_checkin_python(
+    conference: Conference,
+    *,
+    code: str,
+    list_code: str,
+    gate: str,
+    nonce: str,
+    type: str = "entry",
+    operator=None,
+    token=None,
+    offline: bool = False,
+    scanned_at: datetime | None = None,
+) -> dict:
+    """``record_checkin`` in Python (SQLite; on PostgreSQL only to compare with the function).
+
     Round trips: the registration locked ``FOR UPDATE`` with its category, the list and
     whether the list admits the category (the list alone when that finds nothing); then the
-    person's state on the list with any first answer to the nonce, and the scan row (on
-    PostgreSQL, when the rules admit the person, one statement that also records the first
-    admission: two round trips and the commit for the common scan).
+    person's state on the list with any first answer to the nonce; then the scan row and the
+    state.
     """
     gate, nonce = _check_scan_fields(gate, nonce, type)
     if not isinstance(list_code, str) or not list_code.strip():
@@ -491,10 +570,10 @@ def record_checkin(
     }
     checkin_list = registration = state = category_allowed = None
     earlier = _NO_ANSWER
-    lookup = _lock_statement(code)
+    lookup, value = _lookup(code)
     if lookup is not None:
         # The row lock: concurrent scans of this person wait here for each other.
-        statement, value = lookup
+        statement = _LOCK_BY_TOKEN if lookup == "token" else _LOCK_BY_MANUAL
         parameters = {"conference_id": conference.id, "value": value, "list_code": list_code}
         found = connection.execute(statement, parameters).one_or_none()
         if found is not None:
@@ -518,19 +597,7 @@ def record_checkin(
                 "list_id": checkin_list.id,
                 "registration_id": registration.id,
             }
-            status, message = _decide(
-                conference, checkin_list, registration, None, type, when, category_allowed
-            )
-            if status == "ok" and connection.dialect.name == "postgresql":
-                # Admitted if this is the first time: decided and recorded in one statement
-                # (the common case on the opening morning); else it says what it found.
-                answer = _answer(registration, checkin_list, status, message, type, when, gate)
-                row = _scan_row(conference, registration, checkin_list, answer, scan)
-                both = connection.execute(_FIRST_ADMISSION, {**row, **keys}).one()
-                if both.scan_id is not None:
-                    return answer
-            else:
-                both = connection.execute(_STATE_AND_EARLIER, keys).one()
+            both = connection.execute(_STATE_AND_EARLIER, keys).one()
             earlier = both.earlier
             state = both if both.id is not None else None
     if checkin_list is None:

@@ -190,7 +190,6 @@ def api_conference(
     def decorator(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            query = select(Conference).where(Conference.slug == slug).options(*load)
             g.api_token = None
             g.api_role = None
             header = request.headers.get("Authorization", "")
@@ -199,6 +198,7 @@ def api_conference(
                 key, hit = _cached_grant(slug, header[7:].strip())
                 if hit is not None:
                     return _serve_cached(key, hit, role, view, kwargs)
+            query = select(Conference).where(Conference.slug == slug).options(*load)
             if role is None or not (header or not optional):
                 conference = db.session.execute(query).unique().scalar_one_or_none()
                 if conference is None:
