@@ -6,6 +6,7 @@ from eventsys.conferences.models import Category, Conference, Forum, Room
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
+from eventsys.registration.notices import Notice
 from eventsys.schedule.models import ScheduleSession, SessionSpeaker
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Question",
     "Registration",
     "Membership",
+    "Notice",
     "Room",
     "ScheduleSession",
     "SessionSpeaker",
