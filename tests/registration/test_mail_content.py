@@ -211,3 +211,52 @@ def test_approval_mail_shows_the_qr_code(app):
     assert "has been approved" in text
     (image,) = images(message)
     assert f"cid:{image['Content-ID'].strip('<>')}" in html
+
+
+def test_an_attachment_that_cannot_be_built_is_retried_or_failed_like_a_send(app):
+    """The worker builds attachments at send time; a builder's failure is recorded on the row
+    and retried (it may pass), a kind nobody can build fails the row at once."""
+    from eventsys import mail as mail_module
+    from eventsys.mail import Mail, OutboxMail, attachment_spec, deliver_outbox, queue_mail
+
+    calls = []
+
+    def flaky(spec, session):
+        calls.append(spec)
+        if len(calls) == 1:
+            raise OSError("font cache busy")
+        return "ticket.pdf", "application/pdf", b"%PDF-1.7 test", None
+
+    mail_module.register_attachment("test_flaky", flaky)
+    try:
+        with app.app_context():
+            app.config["MAIL_RETRY_BASE_SECONDS"] = 0
+            flaky_row = queue_mail(
+                db.session,
+                Mail("a@example.com", "票", "正文", attachments=[attachment_spec("test_flaky")]),
+            )
+            unknown = queue_mail(
+                db.session,
+                Mail("b@example.com", "票", "正文", attachments=[attachment_spec("no_such")]),
+            )
+            db.session.commit()
+            flaky_id, unknown_id = flaky_row.id, unknown.id
+            db.session.expire_all()
+            flaky_row = db.session.get(OutboxMail, flaky_id)
+            assert flaky_row.status == "queued"
+            assert "OSError: font cache busy" in flaky_row.last_error
+            failed = db.session.get(OutboxMail, unknown_id)
+            assert failed.status == "failed" and "no_such" in failed.last_error
+            db.session.commit()
+
+            deliver_outbox([flaky_id])
+            db.session.expire_all()
+            assert db.session.get(OutboxMail, flaky_id).status == "sent"
+    finally:
+        mail_module._BUILDERS.pop("test_flaky", None)
+    # The .eml file carries the attachment as a file part.
+    message = last_to(app, "a@example.com")
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "ticket.pdf"
+    assert attached.get_content() == b"%PDF-1.7 test"
+    assert message.get_body(("plain",)).get_content().strip() == "正文"
