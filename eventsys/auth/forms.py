@@ -45,10 +45,30 @@ class ChangePasswordForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    # The least role by default: an organizer raises it on purpose, never by oversight.
     role = SelectField(
-        _l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(ROLES)]
+        _l("Role"),
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in reversed(ROLES)],
+        default="checkin",
     )
     password = PasswordField(
         _l("Initial password (only for a new account)"),
         validators=[Optional(), Length(min=8, max=200)],
+    )
+
+
+class TokenForm(FlaskForm):
+    """An API token for a team member (a scanner at a gate, an integration), shown once."""
+
+    user_id = SelectField(_l("For"), coerce=int, choices=[], validate_choice=False)
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
+        default="checkin",
+        description=_l("Never above the member's own role."),
+    )
+    label = StringField(
+        _l("Label"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Where it is used, e.g. “East gate scanner 2”."),
     )
