@@ -100,3 +100,18 @@ def test_only_organizers_create_tokens(ctx, client):
     )
     assert response.status_code == 403
     assert db.session.query(ApiToken).count() == 0
+
+
+def test_categories_show_the_seats_taken_beside_the_capacity(ctx, client):
+    from tests.factories import make_registration
+
+    conference, _staff = organizer(client)
+    conference.categories[0].capacity = 2
+    db.session.commit()
+    make_registration(conference)
+    html = client.get("/manage/cy-2026/categories/").get_data(as_text=True)
+    assert "已占名额" in html
+    assert re.search(r"1 / 2\s*<br><small class=\"muted\">剩余 1</small>", html)
+    make_registration(conference)
+    html = client.get("/manage/cy-2026/categories/").get_data(as_text=True)
+    assert re.search(r"2 / 2\s*<span class=\"badge badge-warn\">已满</span>", html)
