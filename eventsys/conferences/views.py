@@ -87,6 +87,7 @@ def _fields_from_form(form: ConferenceForm, timezone: str) -> services.Conferenc
         venue=(form.venue.data or "").strip(),
         venue_en=(form.venue_en.data or "").strip(),
         description=(form.description.data or "").strip(),
+        description_en=(form.description_en.data or "").strip(),
         capacity=form.capacity.data,
         registration_opens_at=aware(form.registration_opens_at.data),
         registration_closes_at=aware(form.registration_closes_at.data),

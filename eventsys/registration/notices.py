@@ -28,7 +28,7 @@ from eventsys.jobs import Job, job, report_progress, start_job
 from eventsys.mail import Mail, queue_mail
 from eventsys.registration.models import Registration
 from eventsys.registration.statuses import Status
-from eventsys.text import clean_text
+from eventsys.text import clean_text, paragraphs
 
 NOTICE_JOB = "registration.send_notice"
 NOTICE_BATCH = 200
@@ -65,7 +65,6 @@ class Notice(db.Model):
 
 # --- the body ---------------------------------------------------------------------------------
 
-_BLANK_LINES = re.compile(r"\n\s*\n")
 # A web address, up to a space or the punctuation Chinese text puts right after one.
 _URL = re.compile(
     r"https?://[^\s<>\"'，。；、！？）》」』【】]+[^\s<>\"'，。；、！？）》」』【】.,;:!?)]"
@@ -84,18 +83,6 @@ def linkify(line: str) -> Markup:
         position = match.end()
     pieces.append(escape(line[position:]))
     return Markup("").join(pieces)
-
-
-def paragraphs(text: str) -> list[list[str]]:
-    """The organizer's text as paragraphs (split at blank lines) of lines."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
-        return []
-    return [
-        [line.rstrip() for line in block.strip("\n").split("\n")]
-        for block in _BLANK_LINES.split(text)
-        if block.strip()
-    ]
 
 
 # --- drafts -----------------------------------------------------------------------------------

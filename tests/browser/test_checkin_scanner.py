@@ -197,7 +197,7 @@ def test_desk_pages_fit_a_phone(sqlite_app, live_server, browser, people, tmp_pa
     try:
         sign_in(page, live_server.url)
         if language == "en":
-            page.get_by_role("button", name="English").click()
+            page.get_by_role("link", name="English").click()
             page.wait_for_load_state()
         open_scanner(page, live_server.url, "East 1" if language == "en" else "东门1")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
