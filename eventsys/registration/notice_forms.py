@@ -18,7 +18,7 @@ class CheckboxesField(SelectMultipleField):
 class NoticeForm(FlaskForm):
     subject = StringField(_l("Subject"), render_kw={"maxlength": SUBJECT_MAX, "required": True})
     body = TextAreaField(
-        _l("Text"),
+        _l("Text of the notice"),
         description=_l(
             "Plain text. A blank line starts a new paragraph; links become clickable. Each "
             "person is greeted by name."
