@@ -103,6 +103,7 @@ def notice(conference: Conference, notice_id: int):
         notice=found,
         run=run,
         audience=notices.audience(found, list(conference.categories)),
+        without_address=notices.count_without_address(found) if found.state == "draft" else 0,
     )
 
 

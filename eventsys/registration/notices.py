@@ -163,11 +163,13 @@ def delete_draft(notice: Notice) -> None:
 # --- recipients -------------------------------------------------------------------------------
 
 
-def _recipients_query(notice: Notice):
+def _recipients_query(notice: Notice, with_address: bool = True):
     query = select(Registration).where(
         Registration.conference_id == notice.conference_id,
         Registration.status.in_(notice.statuses or ["-"]),
     )
+    if with_address:  # a walk-in may have given no e-mail address
+        query = query.where(Registration.email != "")
     if notice.category_ids:
         query = query.where(Registration.category_id.in_(notice.category_ids))
     return query
@@ -175,6 +177,17 @@ def _recipients_query(notice: Notice):
 
 def count_recipients(notice: Notice) -> int:
     query = _recipients_query(notice).with_only_columns(func.count()).order_by(None)
+    return db.session.execute(query).scalar_one()
+
+
+def count_without_address(notice: Notice) -> int:
+    """People the choice matches who gave no e-mail address (they cannot get the notice)."""
+    query = (
+        _recipients_query(notice, with_address=False)
+        .where(Registration.email == "")
+        .with_only_columns(func.count())
+        .order_by(None)
+    )
     return db.session.execute(query).scalar_one()
 
 

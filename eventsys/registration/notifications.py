@@ -124,6 +124,8 @@ def _content(registration: Registration, event: str, title: str, category: str) 
 
 
 def registration_mail(registration: Registration, event: str) -> Mail | None:
+    if not registration.email:  # a walk-in may have given no address: nothing to send
+        return None
     base = mail_base_url()  # None: no trusted host for the private link (logged), no mail
     if base is None:
         return None

@@ -207,3 +207,24 @@ def test_a_send_that_stopped_continues_where_it_was(app):
             for row in db.session.query(OutboxMail).filter(OutboxMail.subject.startswith("提醒"))
         ]
         assert sorted(addresses) == ["alice@example.com", "ll@example.com"]
+
+
+def test_people_without_an_e_mail_address_are_counted_apart(app):
+    """A walk-in may give no address: the page says how many cannot get the notice."""
+    from eventsys.registration.models import Registration
+
+    with app.app_context():
+        walk_in = db.session.query(Registration).filter_by(email="ll@example.com").one()
+        walk_in.email = ""
+        db.session.commit()
+    client = signed_in(app, "staff@example.com")
+    page = write(client).headers["Location"]
+    html = client.get(page).get_data(as_text=True)
+    assert "此通知将发送给2人" in html and "另有1人符合条件但未留邮箱" in html
+    submit(client, page, {}, action=f"{page}/send")
+    with Worker(app):
+        wait_for(
+            lambda: "已发送给2人" in client.get(page).get_data(as_text=True),
+            message="the notice to be sent",
+        )
+    assert set(notice_mails(app)) == {"wm@example.com", "alice@example.com"}
