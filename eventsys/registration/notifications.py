@@ -181,19 +181,20 @@ def delegation_mail(
         from eventsys.i18n import localized
 
         title = localized(conference, "title")
-        text = render_template(
-            "mail/delegation.txt",
-            delegation=delegation,
-            members=members,
-            conference=conference,
-            conference_title=title,
-            links=[(m, manage_url(m, base)) for m in members],
-        )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
+        context = {
+            "delegation": delegation,
+            "members": members,
+            "conference": conference,
+            "conference_title": title,
+            "subject": subject,
+            "links": [(m, manage_url(m, base)) for m in members],
+        }
         return Mail(
             to=delegation.contact_email,
             subject=f"{subject} · {title}",
-            text=text,
+            text=render_template("mail/delegation.txt", **context),
+            html=render_template("mail/delegation.html", **context),
             conference_id=conference.id,
         )
 

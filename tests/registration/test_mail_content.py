@@ -260,3 +260,30 @@ def test_an_attachment_that_cannot_be_built_is_retried_or_failed_like_a_send(app
     assert attached.get_filename() == "ticket.pdf"
     assert attached.get_content() == b"%PDF-1.7 test"
     assert message.get_body(("plain",)).get_content().strip() == "正文"
+
+
+def test_the_group_contact_gets_each_members_link_and_status(app):
+    from eventsys.conferences.models import Conference
+    from eventsys.registration.services import DelegationRequest, register_delegation
+    from tests.factories import applicant
+
+    with app.test_request_context("/"):
+        conference = db.session.query(Conference).one()
+        register_delegation(
+            conference,
+            DelegationRequest(
+                organization="西南交通大学科技处",
+                contact_name="张老师",
+                contact_email="contact@example.com",
+                contact_phone="13600000000",
+                category="delegate",
+                members=[applicant(name="甲 <i>"), applicant(name="乙")],
+            ),
+        )
+        db.session.commit()
+    message = last_to(app, "contact@example.com")
+    text, html = parts(message)
+    assert "张老师，您好" in text
+    assert "甲 <i> (已确认): https://meeting.example.org/r/" in text
+    assert "甲 &lt;i&gt;</a>" in html and html.count('href="https://meeting.example.org/r/') == 2
+    assert "名额确认后邮件中附有本人的二维码" in text
