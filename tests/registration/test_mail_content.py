@@ -287,3 +287,14 @@ def test_the_group_contact_gets_each_members_link_and_status(app):
     assert "甲 <i> (已确认): https://meeting.example.org/r/" in text
     assert "甲 &lt;i&gt;</a>" in html and html.count('href="https://meeting.example.org/r/') == 2
     assert "名额确认后邮件中附有本人的二维码" in text
+
+
+def test_the_reason_reads_as_a_sentence_in_each_language(app):
+    """原因：… without a stray space in Chinese; "Reason: …" with one in English."""
+    client = staff_client(app)
+    for locale, expected in (("zh_CN", "原因：名额已满"), ("en", "Reason: 名额已满")):
+        registration_id, email = register(app, "guest", locale=locale)
+        page = f"/manage/cy-2026/registrations/{registration_id}"
+        submit(client, page, {"reason": "名额已满"}, action=f"{page}/reject")
+        text, html = parts(last_to(app, email))
+        assert expected in text and expected in html
