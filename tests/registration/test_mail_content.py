@@ -4,6 +4,7 @@ wrote in a cancellation or rejection."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from email import message_from_bytes, policy
@@ -298,3 +299,14 @@ def test_the_reason_reads_as_a_sentence_in_each_language(app):
         submit(client, page, {"reason": "名额已满"}, action=f"{page}/reject")
         text, html = parts(last_to(app, email))
         assert expected in text and expected in html
+
+
+def test_the_password_reset_mail_has_an_html_part_with_the_link(app):
+    with app.app_context():
+        make_user("org@example.com")
+    client = app.test_client()
+    submit(client, "/password/forgot", {"email": "org@example.com"})
+    message = last_to(app, "org@example.com")
+    text, html = parts(message)
+    link = re.search(r"https://meeting\.example\.org/password/reset/\S+", text).group(0)
+    assert f'href="{link}"' in html and "设置新密码" in html
