@@ -12,6 +12,7 @@ LANGUAGE_COOKIE = "lang"
 
 # ``?lang=`` spellings people put in a shared link.
 LANGUAGE_PARAM = "lang"
+PRIVATE_PREFIXES = ("/r/", "/q/", "/manage/", "/api/")
 _PARAM_VALUES = {"en": "en", "zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "cn": "zh_CN"}
 
 
@@ -53,8 +54,13 @@ def remember_language(response):
         response.set_cookie(
             LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
+    # Public pages may sit in a shared cache: it must keep each language apart. Private pages
+    # are never cached (Cache-Control: no-store) and get no Vary: the check-in scanner's
+    # service worker keeps its page for offline reloads, and Chromium's Cache API would not
+    # match a response that varies on headers.
+    if not request.path.startswith(PRIVATE_PREFIXES):
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     return response
 
 
