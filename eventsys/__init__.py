@@ -55,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_input_checks(app)
     register_security_headers(app)
     register_template_helpers(app)
+    from eventsys.assets import register_static_files
+
+    register_static_files(app)
     return app
 
 

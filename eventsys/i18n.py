@@ -10,18 +10,68 @@ from flask import current_app, g, has_request_context, request, session
 LANGUAGE_COOKIE = "lang"
 
 
+# ``?lang=`` spellings people put in a shared link.
+LANGUAGE_PARAM = "lang"
+PRIVATE_PREFIXES = ("/r/", "/q/", "/manage/", "/api/")
+_PARAM_VALUES = {"en": "en", "zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "cn": "zh_CN"}
+
+
+def language_param() -> str | None:
+    """The language a link asks for (``?lang=en``, ``?lang=zh``), if any and known."""
+    value = request.args.get(LANGUAGE_PARAM, "").strip().lower()
+    chosen = _PARAM_VALUES.get(value)
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
 def select_locale() -> str:
-    """The user's pick (session), else the browser's for the API, else Chinese."""
+    """A link's ``?lang=``, else the user's pick (session, cookie), else the browser's
+    Accept-Language (a first visit; the API always), else Chinese."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Commands speak English to the shell; e-mails choose their reader's language.
         return "en"
+    asked = language_param()
+    if asked:
+        return asked
     chosen = session.get(LANGUAGE_COOKIE) or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(["en", "zh_CN"], "en")
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(
+        ["zh_CN", "en"], current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def remember_language(response):
+    """After a page opened with ``?lang=``: keep that choice (session and a year's cookie), as
+    the switch does. Every page's language depends on these, so caches must not share it."""
+    if request.path.startswith("/static/"):
+        return response
+    asked = language_param()
+    if asked and not request.path.startswith("/api/"):
+        session[LANGUAGE_COOKIE] = asked
+        response.set_cookie(
+            LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    # Public pages may sit in a shared cache: it must keep each language apart. Private pages
+    # are never cached (Cache-Control: no-store) and get no Vary: the check-in scanner's
+    # service worker keeps its page for offline reloads, and Chromium's Cache API would not
+    # match a response that varies on headers.
+    if not request.path.startswith(PRIVATE_PREFIXES):
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+def language_link(code: str) -> str:
+    """This page's address in language ``code`` (``?lang=en`` / ``?lang=zh``): a link that
+    switches and can be shared."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != LANGUAGE_PARAM]
+    args.append((LANGUAGE_PARAM, "en" if code == "en" else "zh"))
+    return f"{request.path}?{urlencode(args)}"
 
 
 def select_timezone() -> str:

@@ -10,6 +10,12 @@ Transport: with ``EVENTSYS_SMTP_URL`` (smtp://user:password@host:port, smtp+star
 smtps://) mail goes out by SMTP; otherwise each message is written as an .eml file to the
 outbox folder (instance/outbox), which an organizer can open with any mail program.
 
+Attachments are not stored with the row: the request writes *specs* (``{"kind": "qr_png",
+"registration": 7}``) in the row's ``attachments`` JSON column, and the worker builds each file
+at send time through the builder a domain registered for its kind
+(``register_attachment(kind, builder)``). A builder that fails is recorded and retried like an
+SMTP failure; one that raises ``PermanentFailure`` (or a kind nobody registered) fails the row.
+
 Sending is safe with several workers: a row is claimed by a conditional UPDATE (on its
 attempt count) before it is sent, and the claim holds it for ``MAIL_CLAIM_SECONDS``. A failed
 send is retried with exponential back-off capped at ``MAIL_RETRY_MAX_SECONDS``; after
@@ -24,15 +30,27 @@ import re
 import smtplib
 import ssl
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eventsys.db_types import UTCDateTime, utcnow
@@ -61,11 +79,79 @@ SETTINGS = {
 
 @dataclass
 class Mail:
+    """A message to queue: a plain-text body, optionally an HTML alternative, and the specs
+    of attachments the worker builds at send time (see ``attachment_spec``)."""
+
     to: str
     subject: str
     text: str
     html: str | None = None
     conference_id: int | None = None
+    attachments: list[dict] = field(default_factory=list)
+
+
+class Attachment(NamedTuple):
+    """A built attachment: (filename, mimetype, bytes, inline cid or None). ``cid`` set: an
+    inline part the HTML shows as ``<img src="cid:...">`` (multipart/related); None: a file
+    attached to the message."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+    cid: str | None = None
+
+
+AttachmentBuilder = Callable[[dict, Session], Attachment]
+_BUILDERS: dict[str, AttachmentBuilder] = {}
+
+
+def register_attachment(kind: str, builder: AttachmentBuilder) -> None:
+    """Let the worker build attachments of ``kind``: ``builder(spec, session)`` gets the
+    spec as stored (a dict with at least ``kind``) and the sender's own database session (use
+    it, not ``db.session``: delivery may run right after a request's commit) and returns an
+    ``Attachment``. It runs in the
+    worker's application context, outside any request; it raises ``PermanentFailure`` when
+    retrying cannot help (the thing it shows is gone), anything else to be retried."""
+    _BUILDERS[kind] = builder
+
+
+def attachment_kinds() -> frozenset[str]:
+    """The kinds a builder is registered for (a caller may offer an attachment only then)."""
+    return frozenset(_BUILDERS)
+
+
+def attachment_spec(kind: str, **params) -> dict:
+    """A JSON-storable description of an attachment, built at send time."""
+    return {"kind": kind, **params}
+
+
+def inline_cid(name: str, key: object) -> str:
+    """The Content-ID of an inline part, the same when the HTML is rendered (request) and
+    when the part is built (worker): ``qr.7@eventsys``."""
+    return f"{name}.{key}@eventsys"
+
+
+class AttachmentError(Exception):
+    """A builder failed for a reason that may pass (retried like an SMTP outage)."""
+
+
+def build_attachments(specs: list[dict] | None, session: Session) -> list[Attachment]:
+    """Every spec built by its kind's builder; raises ``PermanentFailure`` for an unknown
+    kind or a builder that says so, ``AttachmentError`` for any other failure."""
+    built = []
+    for spec in specs or []:
+        kind = spec.get("kind") if isinstance(spec, dict) else None
+        builder = _BUILDERS.get(kind)
+        if builder is None:
+            raise PermanentFailure(f"no builder for attachments of kind {kind!r}")
+        try:
+            built.append(Attachment(*builder(spec, session)))
+        except PermanentFailure:
+            raise
+        except Exception as error:  # a builder's fault must not stop the worker
+            reason = f"attachment {kind}: {error.__class__.__name__}: {error}"
+            raise AttachmentError(reason) from error
+    return built
 
 
 class OutboxMail(db.Model):
@@ -86,6 +172,8 @@ class OutboxMail(db.Model):
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # Specs of the attachments the worker builds at send time (register_attachment).
+    attachments: Mapped[list | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -116,7 +204,11 @@ def clean_address(value: str) -> str:
     return _CONTROL.sub("", value or "").strip()[:254]
 
 
-def build_message(mail: Mail, sender: str) -> EmailMessage:
+def build_message(
+    mail: Mail, sender: str, attachments: list[Attachment] | None = None
+) -> EmailMessage:
+    """The MIME message: text, or multipart/alternative (text, HTML); inline parts make the
+    HTML part multipart/related; files make the whole multipart/mixed."""
     message = EmailMessage()
     message["From"] = clean_header(sender)
     message["To"] = clean_address(mail.to)
@@ -124,8 +216,26 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(" >") or "eventsys")
     message.set_content(mail.text)
+    attachments = attachments or []
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+        html_part = message.get_payload()[1]
+        for item in attachments:
+            if item.cid:
+                maintype, _slash, subtype = item.mimetype.partition("/")
+                html_part.add_related(
+                    item.data,
+                    maintype,
+                    subtype,
+                    cid=f"<{item.cid}>",
+                    filename=item.filename,
+                    disposition="inline",
+                )
+    for item in attachments:
+        if item.cid and mail.html:
+            continue
+        maintype, _slash, subtype = item.mimetype.partition("/")
+        message.add_attachment(item.data, maintype, subtype, filename=item.filename)
     return message
 
 
@@ -138,6 +248,7 @@ def queue_mail(session: Session, mail: Mail) -> OutboxMail:
         subject=clean_header(mail.subject),
         body=mail.text,
         html=mail.html,
+        attachments=list(mail.attachments) or None,
         status="queued",
         attempts=0,
         last_error="",
@@ -365,9 +476,16 @@ def deliver_outbox(ids: list[int] | None = None) -> dict[str, int]:
                     error: BaseException | None = None
                     try:
                         mail = Mail(row.to_address, row.subject, row.body, row.html)
-                        message = build_message(mail, sender)
+                        files = build_attachments(row.attachments, session)
+                        message = build_message(mail, sender, files)
                         transport.send(message)
-                    except (OSError, smtplib.SMTPException, PermanentFailure, ValueError) as exc:
+                    except (
+                        OSError,
+                        smtplib.SMTPException,
+                        PermanentFailure,
+                        AttachmentError,
+                        ValueError,
+                    ) as exc:
                         error = exc
                     counts[_record(session, row, error)] += 1
             finally:

@@ -14,6 +14,7 @@ from eventsys.registration.models import (
     RegistrationEvent,
     RegistrationSettings,
 )
+from eventsys.registration.notices import Notice
 from eventsys.schedule.models import Person, ScheduleRelease, ScheduleSession, SessionSpeaker
 from eventsys.signing.models import SignedProject, SigningAudit, SigningSettings
 
@@ -34,6 +35,7 @@ __all__ = [
     "InvitationCode",
     "LoginFailure",
     "Job",
+    "Notice",
     "OutboxMail",
     "Person",
     "Question",
@@ -43,6 +45,7 @@ __all__ = [
     "RegistrationEvent",
     "RegistrationSettings",
     "Membership",
+    "Notice",
     "Room",
     "ScheduleRelease",
     "ScheduleSession",

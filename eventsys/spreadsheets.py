@@ -188,7 +188,7 @@ def _read_csv(path: Path, limits: Limits) -> list[tuple[int, list[str]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for number, record in enumerate(reader, start=1):
             _check_shape(path.name, number, len(record), limits)
-            table.append((number, [cell.strip() for cell in record]))
+            table.append((number, [_csv_text(cell) for cell in record]))
     except csv.Error as error:
         raise ValidationError(
             _("%(name)s is not a readable CSV file: %(reason)s.", name=path.name, reason=error),
@@ -279,6 +279,17 @@ def _file_fault(error: Exception) -> str:
     if len(text) > 200:
         text = text[:199] + "…"
     return text or type(error).__name__
+
+
+_EXCEL_TEXT = re.compile(r'="([^"]*)"')
+
+
+def _csv_text(cell: str) -> str:
+    """A CSV cell as its text: ``="13800138000"`` (how our exports, and many others, keep
+    digits as text for Excel) is the text inside the quotes."""
+    cell = cell.strip()
+    match = _EXCEL_TEXT.fullmatch(cell)
+    return match.group(1).strip() if match else cell
 
 
 def cell_text(value: Any) -> str:

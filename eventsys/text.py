@@ -138,3 +138,19 @@ def loads_json(text: str | bytes):
         raise json.JSONDecodeError(
             "nested too deeply", text if isinstance(text, str) else "", 0
         ) from None
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Text typed in a textarea as paragraphs (split at blank lines), each a list of its
+    lines: pages and e-mails show them as <p> with <br>, escaped line by line."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return []
+    return [
+        [line.rstrip() for line in block.strip("\n").split("\n")]
+        for block in _BLANK_LINES.split(text)
+        if block.strip()
+    ]

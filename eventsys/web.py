@@ -301,6 +301,13 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["date_range"] = date_range
+    from eventsys.text import paragraphs
+
+    app.jinja_env.filters["paragraphs"] = paragraphs
+    from eventsys.i18n import language_link, remember_language
+
+    app.jinja_env.globals["language_link"] = language_link
+    app.after_request(remember_language)
     from eventsys.db_types import utcnow
 
     app.jinja_env.globals["now_utc"] = utcnow

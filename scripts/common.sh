@@ -51,7 +51,8 @@ eventsys_system_packages() {
     fi
     local wanted=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
     if [ "$extras" = test ]; then
-        wanted+=(chromium postgresql-client)
+        # libreoffice-calc-nogui: a test opens the CSV export as a spreadsheet program does.
+        wanted+=(chromium postgresql-client libreoffice-calc-nogui)
     fi
     local python
     if python="$(eventsys_find_python)"; then

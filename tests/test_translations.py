@@ -43,7 +43,9 @@ def test_compiled_catalogue_matches_the_po_file():
     def entries(catalog):
         # plural messages have tuple ids and list translations
         return {
-            m.id: tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+            (tuple(m.id) if isinstance(m.id, list | tuple) else m.id): (
+                tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+            )
             for m in catalog
             if m.id and not m.fuzzy
         }

@@ -232,6 +232,25 @@ def create_api_token(
     return row, token
 
 
+def create_member_token(
+    conference: ConferenceRef, user_id: int, role: str, label: str = ""
+) -> tuple[ApiToken, str]:
+    """A token made on the team page: for a member of the conference, with a role no higher
+    than theirs (a token never acts above its owner)."""
+    check_role(role)
+    user = db.session.get(User, user_id)
+    have = role_for(user, conference) if user is not None and user.is_active else None
+    if have is None:
+        raise ValidationError(
+            _("Choose a member of this conference's team."),
+            {"user_id": _("Choose a member of this conference's team.")},
+        )
+    if not role_allows(have, role):
+        message = _("A token cannot have a higher role than its owner has.")
+        raise ValidationError(message, {"role": message})
+    return create_api_token(user, conference, role, (label or "").strip())
+
+
 def issue_api_token(
     user: User, conference: ConferenceRef, role: str, label: str = ""
 ) -> tuple[ApiToken, str]:

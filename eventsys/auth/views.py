@@ -125,9 +125,13 @@ def forgot_password():
             path = url_for("auth.reset_password", token=password_reset_token(user))
             link = base + path
             with force_locale(str(get_locale() or "zh_CN")):
-                text = render_template("mail/password_reset.txt", user=user, link=link)
                 subject = _("Set a new password for eventsys")
-            queue_mail(db.session, Mail(to=user.email, subject=subject, text=text))
+                context = {"user": user, "link": link, "subject": subject}
+                text = render_template("mail/password_reset.txt", **context)
+                html = render_template(
+                    "mail/password_reset.html", conference_title="eventsys", **context
+                )
+            queue_mail(db.session, Mail(to=user.email, subject=subject, text=text, html=html))
             db.session.commit()
         # The same answer either way: the page must not tell who has an account.
         flash(

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     """Pages, links and overview card, check-in lists as a part of the conference with their
     JSON section, and what check-in hears from set-up."""
-    from eventsys import signals
-    from eventsys.checkin import desk_views, jsonio, services
+    from eventsys import mail, signals
+    from eventsys.checkin import codes, desk_views, jsonio, services
     from eventsys.checkin.forms import CheckinListForm, fill_list_form
     from eventsys.checkin.models import CheckinList
     from eventsys.checkin.staff_views import bp as staff_bp
@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_bp)
+    # The worker draws the QR code of a confirmation e-mail when it sends it.
+    mail.register_attachment("qr_png", codes.mail_qr_attachment)
     app.jinja_env.globals["ticket_qr"] = ticket_qr
     extend.add_part_kind(
         app,

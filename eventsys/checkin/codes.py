@@ -37,9 +37,10 @@ def _signature(token: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_LENGTH]
 
 
-def checkin_code(token: str) -> str:
-    """The whole text of the QR code for a registration's check-in token."""
-    return f"{base_url()}/q/{token}.{_signature(token)}"
+def checkin_code(token: str, base: str | None = None) -> str:
+    """The whole text of the QR code for a registration's check-in token (on ``base``, the
+    site's address, when given: a mail built by the worker has no request to ask)."""
+    return f"{(base or base_url()).rstrip('/')}/q/{token}.{_signature(token)}"
 
 
 def parse_checkin_code(text: str) -> str | None:
@@ -129,6 +130,19 @@ def draw_qr_svg(data: str) -> str:
         '<rect fill="white" x="0" y="0" width="100%" height="100%"/>'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )
+
+
+def mail_qr_attachment(spec: dict, session) -> tuple[str, str, bytes, str | None]:
+    """Attachment builder ``qr_png`` (``eventsys.mail.register_attachment``): the QR code of
+    ``spec["registration"]`` as an inline PNG with the Content-ID ``spec["cid"]``."""
+    from eventsys.mail import PermanentFailure
+    from eventsys.registration.models import Registration
+
+    registration = session.get(Registration, spec.get("registration"))
+    if registration is None:
+        raise PermanentFailure(f"registration {spec.get('registration')} no longer exists")
+    data = qr_png(checkin_code(registration.checkin_token, spec.get("base")), box_size=8)
+    return "qr-code.png", "image/png", data, spec.get("cid")
 
 
 @lru_cache(maxsize=1024)

@@ -55,7 +55,16 @@ class ConferenceForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(z, z) for z in COMMON_TIMEZONES])
     venue = StringField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=200)])
     venue_en = StringField(_l("Venue (English)"), validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("A blank line starts a new paragraph."),
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Empty: English readers see the Chinese, marked as such."),
+    )
     capacity = IntegerField(
         _l("Limit on all registrations"),
         validators=capacity_validators,

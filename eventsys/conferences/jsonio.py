@@ -188,6 +188,7 @@ OWN_FIELDS = (
     "venue",
     "venue_en",
     "description",
+    "description_en",
     "capacity",
     "registration_opens_at",
     "registration_closes_at",
@@ -217,6 +218,7 @@ def _parse_own(checker: Checker, data: dict) -> tuple[dict, ZoneInfo]:
     out["venue"] = checker.text(data, "venue", "", required=False)
     out["venue_en"] = checker.text(data, "venue_en", "", required=False)
     out["description"] = checker.text(data, "description", "", required=False, max_len=20000)
+    out["description_en"] = checker.text(data, "description_en", "", required=False, max_len=20000)
     out["capacity"] = checker.capacity(data, "capacity", "")
     out["registration_opens_at"] = checker.local_time(
         data, "registration_opens_at", "", tz, required=False
@@ -358,6 +360,7 @@ def export_conference(conference: Conference) -> dict:
         {
             "venue_en": conference.venue_en,
             "description": conference.description,
+            "description_en": conference.description_en,
             "capacity": conference.capacity,
             "registration_opens_at": format_local(conference.registration_opens_at, tz),
             "registration_closes_at": format_local(conference.registration_closes_at, tz),
@@ -366,6 +369,7 @@ def export_conference(conference: Conference) -> dict:
         {
             "venue_en": "",
             "description": "",
+            "description_en": "",
             "capacity": None,
             "registration_opens_at": None,
             "registration_closes_at": None,

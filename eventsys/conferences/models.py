@@ -26,6 +26,7 @@ class Conference(db.Model):
     venue: Mapped[str] = mapped_column(String(200), default="")
     venue_en: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Conference-wide limit on registrations across all categories; None means none.
     capacity: Mapped[int | None] = mapped_column(Integer)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -102,6 +102,7 @@ class ConferenceFields:
     venue: str = ""
     venue_en: str = ""
     description: str = ""
+    description_en: str = ""
     capacity: int | None = None
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from eventsys.auth import services as auth_services
-from eventsys.auth.forms import MemberForm
+from eventsys.auth.forms import MemberForm, TokenForm
 from eventsys.auth.models import Membership
 from eventsys.conferences import extend, services
 from eventsys.conferences.access import conference_view
@@ -88,6 +88,7 @@ def _fields_from_form(form: ConferenceForm, timezone: str) -> services.Conferenc
         venue=(form.venue.data or "").strip(),
         venue_en=(form.venue_en.data or "").strip(),
         description=(form.description.data or "").strip(),
+        description_en=(form.description_en.data or "").strip(),
         capacity=form.capacity.data,
         registration_opens_at=aware(form.registration_opens_at.data),
         registration_closes_at=aware(form.registration_closes_at.data),
@@ -317,14 +318,52 @@ def members(conference: Conference):
     if form.validate_on_submit() and (done := attempt(add_member, form)):
         flash(_("%(email)s is now a member.", email=done.value.email), "success")
         return redirect(url_for("conferences.members", slug=conference.slug))
+    return _team_page(conference, form=form)
+
+
+def _team_page(conference: Conference, form=None, token_form=None, new_token=None):
+    memberships = auth_services.list_memberships(conference)
+    if token_form is None:
+        token_form = TokenForm(prefix="token", formdata=None)
+        token_form.user_id.data = current_user.id
+    token_form.user_id.choices = [
+        (m.user_id, f"{m.user.name or m.user.email} · {m.user.email}") for m in memberships
+    ]
+    failed = bool((form and form.errors) or token_form.errors)
     return render_template(
         "conferences/members.html",
         conference=conference,
-        form=form,
-        memberships=auth_services.list_memberships(conference),
+        form=form or MemberForm(formdata=None),
+        token_form=token_form,
+        new_token=new_token,
+        memberships=memberships,
         tokens=auth_services.list_api_tokens(conference),
         token_role=auth_services.token_role,
-    ), (422 if form.errors else 200)
+    ), (422 if failed else 200)
+
+
+@bp.route("/<slug>/tokens", methods=["POST"])
+@conference_view("organizer")
+def create_token(conference: Conference):
+    """A new token, shown once on the answer to this request (never stored, never put in the
+    session cookie or a redirect)."""
+    token_form = TokenForm(prefix="token")
+    token_form.user_id.choices = []
+    new_token = None
+    if token_form.validate_on_submit():
+        done = attempt(
+            lambda: auth_services.create_member_token(
+                conference,
+                token_form.user_id.data,
+                token_form.role.data,
+                token_form.label.data or "",
+            ),
+            token_form,
+        )
+        if done:
+            row, new_token = done.value
+            new_token = {"token": new_token, "row": row}
+    return _team_page(conference, token_form=token_form, new_token=new_token)
 
 
 @bp.route("/<slug>/members/<int:membership_id>/delete", methods=["POST"])

@@ -11,11 +11,12 @@ def init_app(app: Flask) -> None:
     registration hears from set-up (capacities saved, categories about to go)."""
     from eventsys import signals
     from eventsys.conferences import extend
-    from eventsys.registration import cli, jsonio, services, statuses, views
+    from eventsys.registration import cli, jsonio, notice_views, services, statuses, views
     from eventsys.registration.staff_views import bp as staff_bp
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(notice_views.bp)
     cli.register(app)
     app.jinja_env.globals["status_label"] = statuses.status_label
     app.jinja_env.globals["answer_text"] = services.answer_text
@@ -27,6 +28,18 @@ def init_app(app: Flask) -> None:
         (f"{staff}walk_in", _l("Walk-in"), {}),
     ):
         extend.add_nav(app, endpoint, label, role="staff", order=10, **options)
+    extend.add_nav(
+        app,
+        "registration_notices.notice_list",
+        _l("Notices"),
+        role="staff",
+        current=(
+            "registration_notices.new",
+            "registration_notices.edit",
+            "registration_notices.notice",
+        ),
+        order=12,
+    )
     extend.add_nav(
         app,
         f"{staff}questions",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -94,6 +95,29 @@ def guard_formula(text: str) -> str:
     return text
 
 
+# Text that Excel, opening a CSV, would turn into a number and change: a leading zero or plus
+# dropped (0028…, +86…), 11 digits and more shown as 1.38001E+10 and from the 16th digit
+# rounded (ID card numbers), dashes read as a date or a subtraction.
+_DIGITS_AS_TEXT = re.compile(r"\+?\d[\d \-]*")
+
+
+def excel_text(text: str) -> str | None:
+    """``="13800138000"`` for digit strings Excel would mangle, else None.
+
+    Excel and LibreOffice evaluate ``="…"`` to the text inside (shown without the quotes,
+    left-aligned as text), whatever the cell's format; it is the only spelling in a CSV that
+    both keep as typed (a leading apostrophe is shown literally; a leading tab is kept in the
+    value). Safe against formula injection: the quotes hold only digits, spaces, + and -.
+    Reading the file back, ``imports`` takes ``="…"`` as the text inside.
+    """
+    if not _DIGITS_AS_TEXT.fullmatch(text):
+        return None
+    digits = sum(c.isdigit() for c in text)
+    if text[0] in "0+" or digits >= 11 or not text.isdigit():
+        return f'="{text}"'
+    return None
+
+
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -101,7 +125,12 @@ def _csv_cell(value: Any) -> str:
         return value.strftime(TIME_FORMAT)
     # Whatever the database holds (a lone surrogate stored before the boundary refused it)
     # the file is written: what UTF-8 cannot encode becomes U+FFFD.
-    return guard_formula(exportable(str(value)))
+    text = exportable(str(value))
+    if not isinstance(value, int | float):
+        as_text = excel_text(text)
+        if as_text is not None:
+            return as_text
+    return guard_formula(text)
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -216,13 +245,14 @@ def spreadsheet_response(
     from flask import Response
 
     if extension == "csv":
+        # content_type, not mimetype: Flask would add "; charset=utf-8" a second time.
         body, mimetype = to_csv(headers, rows), "text/csv; charset=utf-8"
     else:
         body = to_xlsx(headers, rows, title=title) if title else to_xlsx(headers, rows)
         mimetype = XLSX_MIMETYPE
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=mimetype,
         headers={
             "Content-Disposition": f"attachment; filename={filename}",
             "Cache-Control": "no-store",

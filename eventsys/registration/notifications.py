@@ -1,4 +1,12 @@
-"""The e-mails a registrant gets, in the language they registered in."""
+"""The e-mails a registrant gets, in the language they registered in.
+
+Each mail has a plain-text part and an HTML part (table-based, inline styles: what QQ Mail,
+163, Outlook and Apple Mail all render). Both are rendered here from one set of sentences
+(``_content``), so they always say the same. A confirmed person's mail shows the QR code
+inline: the HTML refers to ``cid:qr.<id>@eventsys`` and the row carries the spec
+``{"kind": "qr_png", ...}``, which the worker draws at send time (the check-in domain
+registers the builder); nothing slow or fallible happens in the request.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventsys.extensions import db
-from eventsys.mail import Mail, queue_mail
+from eventsys.mail import Mail, attachment_kinds, attachment_spec, inline_cid, queue_mail
 from eventsys.registration.models import Delegation, Registration
 from eventsys.registration.statuses import Status
 from eventsys.urls import base_url, mail_base_url
+
+# The reason stored when attendees cancel on their own page (their mail says so instead).
+SELF_CANCEL_REASON = "cancelled by the attendee"
+QR_KIND = "qr_png"
 
 
 def manage_url(registration: Registration, base: str | None = None) -> str:
@@ -34,7 +46,86 @@ def _subjects() -> dict[str, str]:
     }
 
 
+def _content(registration: Registration, event: str, title: str, category: str) -> dict:
+    """What the mail says, as sentences both parts show: the lead, an optional reason, whether
+    the QR code is shown, and what the private page offers (nothing for an ended one)."""
+    status = registration.status
+    reason = ""
+    if event == "registered" and status == Status.CONFIRMED:
+        lead = _(
+            "your registration for %(title)s is confirmed. Show the QR code in this e-mail "
+            "(or on your registration page) at the entrance.",
+            title=title,
+        )
+    elif event == "registered" and status == Status.PENDING:
+        lead = _(
+            "we have received your registration for %(title)s. It awaits the organizers' "
+            "approval; we will write to you as soon as they have decided.",
+            title=title,
+        )
+    elif event == "registered" and status == Status.WAITLISTED:
+        lead = _(
+            "the category “%(category)s” of %(title)s is full for now, so you are on its "
+            "waitlist. If a place becomes free, it goes to the first in line and we write to "
+            "you at once.",
+            category=category,
+            title=title,
+        )
+    elif event == "promoted" and status == Status.CONFIRMED:
+        lead = _(
+            "a place at %(title)s has become free and it is yours: your registration is "
+            "confirmed. Show the QR code in this e-mail at the entrance.",
+            title=title,
+        )
+    elif event == "promoted":
+        lead = _(
+            "a place at %(title)s has become free and is kept for you; your registration now "
+            "awaits the organizers' approval.",
+            title=title,
+        )
+    elif event == "approved":
+        lead = _(
+            "your registration for %(title)s has been approved. Show the QR code in this "
+            "e-mail at the entrance.",
+            title=title,
+        )
+    elif event == "rejected":
+        lead = _(
+            "we are sorry: your registration for %(title)s could not be accepted.", title=title
+        )
+        reason = registration.reason or ""
+    elif event == "cancelled" and registration.reason == SELF_CANCEL_REASON:
+        lead = _("you have cancelled your registration for %(title)s, as you asked.", title=title)
+    elif event == "cancelled":
+        lead = _("your registration for %(title)s has been cancelled.", title=title)
+        reason = registration.reason or ""
+    elif event == "back_to_approval":
+        lead = _(
+            "you changed your registration for %(title)s; it awaits the organizers' approval "
+            "again.",
+            title=title,
+        )
+    else:  # "link"
+        lead = _("here is the link to your registration for %(title)s, as you asked.", title=title)
+    ended = status in (Status.CANCELLED, Status.REJECTED)
+    if ended:
+        offer = ""
+    elif status == Status.CONFIRMED:
+        offer = _("There you can see your QR code, change your details or cancel.")
+    else:
+        offer = _("There you can see its status, change your details or cancel.")
+    return {
+        "lead": lead,
+        "reason": reason,
+        "show_qr": status == Status.CONFIRMED and QR_KIND in attachment_kinds(),
+        "offer": offer,
+        "ended": ended,
+    }
+
+
 def registration_mail(registration: Registration, event: str) -> Mail | None:
+    if not registration.email:  # a walk-in may have given no address: nothing to send
+        return None
     base = mail_base_url()  # None: no trusted host for the private link (logged), no mail
     if base is None:
         return None
@@ -49,19 +140,33 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
         from eventsys.i18n import localized
 
         title = localized(conference, "title")
-        text = render_template(
-            "mail/registration.txt",
-            registration=registration,
-            conference=conference,
-            conference_title=title,
-            event=event,
-            manage_url=manage_url(registration, base),
-        )
+        content = _content(registration, event, title, localized(registration.category, "name"))
+        cid = inline_cid("qr", registration.id)
+        context = {
+            "registration": registration,
+            "conference": conference,
+            "conference_title": title,
+            "category_name": localized(registration.category, "name"),
+            "event": event,
+            "subject": subject,
+            "manage_url": manage_url(registration, base),
+            "qr_cid": cid,
+            **content,
+        }
+        text = render_template("mail/registration.txt", **context)
+        html = render_template("mail/registration.html", **context)
+        attachments = []
+        if content["show_qr"]:
+            attachments.append(
+                attachment_spec(QR_KIND, registration=registration.id, base=base, cid=cid)
+            )
         return Mail(
             to=registration.email,
             subject=f"{subject} · {title}",
             text=text,
+            html=html,
             conference_id=conference.id,
+            attachments=attachments,
         )
 
 
@@ -76,19 +181,20 @@ def delegation_mail(
         from eventsys.i18n import localized
 
         title = localized(conference, "title")
-        text = render_template(
-            "mail/delegation.txt",
-            delegation=delegation,
-            members=members,
-            conference=conference,
-            conference_title=title,
-            links=[(m, manage_url(m, base)) for m in members],
-        )
         subject = _("Group registration of %(organization)s", organization=delegation.organization)
+        context = {
+            "delegation": delegation,
+            "members": members,
+            "conference": conference,
+            "conference_title": title,
+            "subject": subject,
+            "links": [(m, manage_url(m, base)) for m in members],
+        }
         return Mail(
             to=delegation.contact_email,
             subject=f"{subject} · {title}",
-            text=text,
+            text=render_template("mail/delegation.txt", **context),
+            html=render_template("mail/delegation.html", **context),
             conference_id=conference.id,
         )
 

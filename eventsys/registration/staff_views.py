@@ -257,7 +257,7 @@ def export_csv(conference: Conference):
 
     return Response(
         stream_with_context(pieces()),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",  # (mimetype= would add a second charset)
         headers={
             "Content-Disposition": f"attachment; filename={filename}",
             "Cache-Control": "no-store",

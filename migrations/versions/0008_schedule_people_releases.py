@@ -4,7 +4,7 @@ the programme, a stable uuid per session, cancelled sessions, English descriptio
 Existing speakers become people: one per conference and normalised name + affiliation.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 14:37:38.990142
 
 """
@@ -27,7 +27,7 @@ def _key(text):
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

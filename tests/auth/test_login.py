@@ -58,13 +58,38 @@ def test_forms_without_a_csrf_token_are_refused(ctx, client):
 
 def test_language_switch(ctx, client):
     make_conference()
-    assert "第五届川渝科技学术大会" in client.get("/c/cy-2026/").get_data(as_text=True)
-    submit(client, "/c/cy-2026/", {"next": "/c/cy-2026/"}, action="/language/en")
     page = client.get("/c/cy-2026/").get_data(as_text=True)
+    assert "第五届川渝科技学术大会" in page
+    # The switch is a link that can be shared; following it also keeps the choice.
+    assert 'href="/c/cy-2026/?lang=en"' in page
+    page = client.get("/c/cy-2026/?lang=en").get_data(as_text=True)
     assert "5th Sichuan-Chongqing Science and Technology Academic Conference" in page
-    assert 'lang="en"' in page
-    submit(client, "/c/cy-2026/", {"next": "/"}, action="/language/zh_CN")
+    assert 'lang="en"' in page and 'href="/c/cy-2026/?lang=zh"' in page
+    assert 'lang="en"' in client.get("/c/cy-2026/").get_data(as_text=True)
+    client.get("/?lang=zh")
     assert "第五届川渝科技学术大会" in client.get("/c/cy-2026/").get_data(as_text=True)
+    # The old form still answers (a page open in another tab).
+    submit(client, "/login", {"next": "/"}, action="/language/en")
+    assert 'lang="en"' in client.get("/c/cy-2026/").get_data(as_text=True)
+
+
+def test_a_first_visit_follows_the_browsers_language(ctx, client):
+    make_conference()
+    english = client.get("/c/cy-2026/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert 'lang="en"' in english.get_data(as_text=True)
+    assert "Accept-Language" in english.headers["Vary"]
+    chinese = client.get("/c/cy-2026/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert 'lang="zh-CN"' in chinese.get_data(as_text=True)
+    # Neither: Chinese. A choice made once wins over the browser.
+    assert 'lang="zh-CN"' in client.get("/c/cy-2026/", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True
+    )
+    client.get("/?lang=zh")
+    again = client.get("/c/cy-2026/", headers={"Accept-Language": "en"})
+    assert 'lang="zh-CN"' in again.get_data(as_text=True)
+    # A shared link names its language, whatever the reader's browser says.
+    shared = client.get("/c/cy-2026/?lang=en", headers={"Accept-Language": "zh-CN"})
+    assert 'lang="en"' in shared.get_data(as_text=True)
 
 
 def test_password_hash_is_not_the_password(ctx):
