@@ -105,6 +105,7 @@ DOMAINS = (
     "eventsys.schedule",
     "eventsys.registration",
     "eventsys.checkin",
+    "eventsys.documents",
     "eventsys.api",
     "eventsys.demo",  # last: the demo conference is built with every other domain
 )

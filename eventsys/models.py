@@ -3,6 +3,7 @@
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
+from eventsys.documents.models import BadgeColour, BadgePrint, BadgeSettings, Certificate
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
 from eventsys.registration.models import Delegation, InvitationCode, Question, Registration
@@ -12,7 +13,11 @@ __all__ = [
     "ROLES",
     "ROLE_RANK",
     "ApiToken",
+    "BadgeColour",
+    "BadgePrint",
+    "BadgeSettings",
     "Category",
+    "Certificate",
     "Checkin",
     "CheckinList",
     "CheckinState",
