@@ -5,18 +5,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from eventsys.documents.models import BADGE_LAYOUTS
 
-LAYOUT_CHOICES = [
-    ("a6", _l("A6, one badge per page")),
-    ("a4-4up", _l("A4, four badges per sheet with cut marks")),
-]
+LAYOUT_LABELS = {
+    "a6": _l("A6, one badge per page"),
+    "a4-4up": _l("A4, four badges per sheet with cut marks"),
+}
+
+
+def layout_choices() -> list[SelectChoice]:
+    return [SelectChoice(layout, LAYOUT_LABELS[layout]) for layout in BADGE_LAYOUTS]
 
 
 class BadgeSettingsForm(FlaskForm):
-    layout = SelectField(_l("Layout"), choices=LAYOUT_CHOICES, validate_choice=True)
+    layout = SelectField(_l("Layout"), choices=layout_choices, validate_choice=True)
     show_organization = BooleanField(_l("Show the organization"))
     show_position = BooleanField(_l("Show the position or title"))
     footer = StringField(
@@ -25,7 +30,7 @@ class BadgeSettingsForm(FlaskForm):
 
 
 class BadgeJobForm(FlaskForm):
-    layout = SelectField(_l("Layout"), choices=[], validate_choice=True)
+    layout = SelectField(_l("Layout"), choices=layout_choices, validate_choice=True)
     category = SelectField(_l("Category"), choices=[], validate_choice=True)
     organization = StringField(
         _l("Organization contains"), validators=[Optional(), Length(max=200)]
@@ -38,3 +43,11 @@ def fill_settings_form(form: BadgeSettingsForm, conference, settings) -> None:
     form.show_organization.data = settings.show_organization
     form.show_position.data = settings.show_position
     form.footer.data = settings.footer
+
+
+def fill_job_form(form: BadgeJobForm, conference) -> None:
+    from eventsys.i18n import localized
+
+    form.category.choices = [SelectChoice("", _l("All categories"))] + [
+        SelectChoice(c.code, localized(c, "name")) for c in conference.categories
+    ]

@@ -25,7 +25,12 @@ from eventsys import jobs
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.documents import report, services
-from eventsys.documents.forms import BadgeJobForm, BadgeSettingsForm, fill_settings_form
+from eventsys.documents.forms import (
+    BadgeJobForm,
+    BadgeSettingsForm,
+    fill_job_form,
+    fill_settings_form,
+)
 from eventsys.documents.jobs import BADGES_JOB, job_params
 from eventsys.documents.models import BADGE_LAYOUTS
 from eventsys.documents.picture import ticket_png
@@ -147,6 +152,7 @@ def badges(conference: Conference):
     may_edit = role_allows(role_for(current_user, conference), "organizer")
     settings = services.badge_settings(conference)
     form = BadgeSettingsForm(prefix="settings")
+    colour_errors: dict[str, str] = {}
     if request.method == "GET":
         fill_settings_form(form, conference, settings)
     elif form.validate_on_submit():
@@ -169,15 +175,15 @@ def badges(conference: Conference):
                 colours=colours,
             ),
             form,
+            rename=lambda key: "footer" if key == "footer" else None,
         )
+        if not done:
+            colour_errors = done.error.errors
         if done:
             flash(_("Badge settings saved."), "success")
             return redirect(url_for(".badges", slug=conference.slug))
     job_form = BadgeJobForm(prefix="print")
-    job_form.category.choices = [("", _("All categories"))] + [
-        (c.code, c.name) for c in conference.categories
-    ]
-    job_form.layout.choices = [(layout, layout) for layout in BADGE_LAYOUTS]
+    fill_job_form(job_form, conference)
     if request.method == "GET":
         job_form.layout.data = settings.layout
     colours = services.category_colours(conference)
@@ -188,6 +194,7 @@ def badges(conference: Conference):
         job_form=job_form,
         may_edit=may_edit,
         colours=[(c, colours[c.id]) for c in conference.categories],
+        colour_errors=colour_errors,
         counts=services.print_counts(conference),
         preview=_preview(conference, settings),
     )
@@ -232,8 +239,7 @@ def badge_preview_pdf(conference: Conference):
 def print_badges(conference: Conference):
     """Start the background job that makes the batch's PDF; the job page follows it."""
     job_form = BadgeJobForm(prefix="print")
-    job_form.category.choices = [("", "")] + [(c.code, c.code) for c in conference.categories]
-    job_form.layout.choices = [(layout, layout) for layout in BADGE_LAYOUTS]
+    fill_job_form(job_form, conference)
     if not job_form.validate_on_submit():
         flash(_("Please choose a layout and a category from the lists."), "error")
         return redirect(url_for(".badges", slug=conference.slug))
