@@ -106,12 +106,22 @@ def register(app: Flask) -> None:
     @app.cli.command("report", help="Write the conference's summary report as a PDF.")
     @click.argument("slug")
     @click.option("-o", "--output", required=True, help="the PDF file to write")
-    def report_command(slug, output):
+    @click.option(
+        "--language",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="the report's language",
+    )
+    def report_command(slug, output, language):
+        from flask_babel import force_locale
+
         from eventsys.documents.report import report_pdf
 
         target = _output(output)
         with command_transaction():
             conference = get_conference(slug)
-            data = report_pdf(conference)
+            with force_locale("en" if language == "en" else "zh_Hans_CN"):
+                data = report_pdf(conference)
             _write(target, data)
         click.echo(f"Wrote the report of {slug} to {target} ({len(data) // 1024} kB).")

@@ -71,8 +71,18 @@ def decode_qr_codes(data: bytes, page: int = 1, dpi: int = 200) -> list[str]:
         pdf = Path(folder) / "doc.pdf"
         pdf.write_bytes(data)
         subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf),
-             str(Path(folder) / "page")],
+            [
+                "pdftoppm",
+                "-r",
+                str(dpi),
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-png",
+                str(pdf),
+                str(Path(folder) / "page"),
+            ],
             check=True,
         )
         (image,) = Path(folder).glob("page*.png")

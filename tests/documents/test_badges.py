@@ -26,10 +26,21 @@ from tests.factories import PASSWORD, make_conference, make_registration, make_u
 from tests.jobs.helpers import wait_for
 
 CATEGORIES = [
-    {"code": "delegate", "name": "正式代表", "capacity": None, "requires_approval": False,
-     "invite_only": False},
-    {"code": "guest", "name": "特邀嘉宾", "name_en": "Guest", "capacity": None,
-     "requires_approval": False, "invite_only": False},
+    {
+        "code": "delegate",
+        "name": "正式代表",
+        "capacity": None,
+        "requires_approval": False,
+        "invite_only": False,
+    },
+    {
+        "code": "guest",
+        "name": "特邀嘉宾",
+        "name_en": "Guest",
+        "capacity": None,
+        "requires_approval": False,
+        "invite_only": False,
+    },
 ]
 
 LONG_ORGANIZATION = "中国科学院成都生物研究所" * 16 + "Sichuan"  # 200 characters
@@ -93,9 +104,9 @@ def test_badges_command_writes_every_confirmed_attendee(app, runner, tmp_path):
     assert len({round(w["y0"]) for w in lines}) == 1
     with app.app_context():
         printed = db.session.execute(
-            select(func.count()).select_from(BadgePrint).where(
-                BadgePrint.conference_id == conference_id
-            )
+            select(func.count())
+            .select_from(BadgePrint)
+            .where(BadgePrint.conference_id == conference_id)
         ).scalar_one()
     assert printed == 4
 
