@@ -135,7 +135,14 @@ def shutdown_pool() -> None:
     _POOL, _POOL_SIZE = None, 0
 
 
-def _render_chunk(html: str, stylesheets: tuple[str, ...], static_folder: str) -> bytes:
+def _render_chunk(
+    html: str,
+    stylesheets: tuple[str, ...],
+    static_folder: str,
+    prepare: Callable[[str], str] | None = None,
+) -> bytes:
+    if prepare is not None:
+        html = prepare(html)
     return _render(html, stylesheets, StaticOnlyFetcher(static_folder))
 
 
@@ -149,10 +156,13 @@ def render_pdf_chunks(
     stylesheets: tuple[str, ...] = (),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    prepare: Callable[[str], str] | None = None,
 ) -> bytes:
     """One PDF of several HTML documents (``chunks``, each a whole document with its own
     pages), rendered in parallel processes and joined in order. ``progress(done, total)`` is
-    called as chunks finish. One chunk, or one worker, renders here in this process."""
+    called as chunks finish. ``prepare(html)``, a module-level function, runs in the
+    rendering process on each chunk first (drawing its QR codes, say). One chunk, or one
+    worker, renders here in this process."""
     workers = workers or current_app.config.get("PDF_WORKERS") or default_workers()
     static_folder = str(current_app.static_folder)
     total = len(chunks)
@@ -161,13 +171,14 @@ def render_pdf_chunks(
     if total == 1 or workers == 1:
         parts = []
         for done, html in enumerate(chunks, start=1):
-            parts.append(_render_chunk(html, tuple(stylesheets), static_folder))
+            parts.append(_render_chunk(html, tuple(stylesheets), static_folder, prepare))
             if progress:
                 progress(done, total)
         return join_pdfs(parts)
     pool = _pool(workers)
     futures = [
-        pool.submit(_render_chunk, html, tuple(stylesheets), static_folder) for html in chunks
+        pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, prepare)
+        for html in chunks
     ]
     parts = []
     for done, future in enumerate(futures, start=1):

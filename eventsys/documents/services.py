@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
@@ -30,7 +31,7 @@ from eventsys.documents.models import (
     BadgeSettings,
     Certificate,
 )
-from eventsys.documents.qr import qr_svg
+from eventsys.documents.qr import fill_qr_placeholders, qr_placeholder, qr_svg
 from eventsys.documents.text_fit import fit_line, size_rules
 from eventsys.errors import NotFound, ValidationError
 from eventsys.extensions import db
@@ -43,8 +44,9 @@ BADGE_TEXT_WIDTH_MM = 84
 NAME_MAX_PT, NAME_MIN_PT = 44, 16
 ORGANIZATION_MAX_PT, ORGANIZATION_MIN_PT = 15, 9
 TITLE_MAX_PT, TITLE_MIN_PT = 11, 7.5
-# Badges per rendering chunk: large enough that each chunk's fixed cost (styles, fonts)
-# is small beside its pages, small enough to share the work between the processes.
+# Badges per rendering chunk at least. Each chunk (a document of its own) pays a fixed cost,
+# mostly subsetting the two CJK fonts (HarfBuzz, some 0.1 s each), so there is one chunk per
+# rendering process, not more.
 MIN_CHUNK = 40
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 TICKET_STATUSES = ("confirmed", "pending")
@@ -174,9 +176,13 @@ def badge_header(conference: Conference) -> dict:
     }
 
 
-def badge_item(registration: Registration, settings: BadgeSettings) -> dict:
+def badge_item(
+    registration: Registration, settings: BadgeSettings, *, inline_qr: bool = False
+) -> dict:
     """One badge, as the template reads it. Text stays text (Jinja escapes it); an empty
-    organization leaves its line out."""
+    organization leaves its line out. The QR code is a placeholder that the rendering process
+    draws (``qr.fill_qr_placeholders``), or with ``inline_qr`` the SVG itself."""
+    code = checkin_code(registration.checkin_token)
     name = exportable(registration.name.strip())
     organization = exportable((registration.organization or "").strip())
     position = exportable((registration.position or "").strip())
@@ -196,7 +202,7 @@ def badge_item(registration: Registration, settings: BadgeSettings) -> dict:
         "category": exportable(category.name),
         "category_en": exportable(category.name_en or ""),
         "band_class": f"band-{category.id}",
-        "qr": qr_svg(checkin_code(registration.checkin_token)),
+        "qr": Markup(qr_svg(code)) if inline_qr else qr_placeholder(code),
         "manual_code": _spaced(registration.manual_code),
         "footer": exportable(settings.footer or ""),
     }
@@ -290,7 +296,7 @@ def badges_pdf(
     header = badge_header(conference)
     items = [badge_item(r, settings) for r in registrations]
     workers = workers or current_app.config.get("PDF_WORKERS") or pdf.default_workers()
-    per_chunk = max(MIN_CHUNK, math.ceil(len(items) / (workers * 2)))
+    per_chunk = max(MIN_CHUNK, math.ceil(len(items) / workers))
     if layout == "a4-4up":
         per_chunk = math.ceil(per_chunk / 4) * 4  # whole sheets in every chunk
     chunks = [
@@ -298,7 +304,11 @@ def badges_pdf(
         for start in range(0, len(items), per_chunk)
     ]
     return pdf.render_pdf_chunks(
-        chunks, stylesheets=_badge_stylesheets(conference), workers=workers, progress=progress
+        chunks,
+        stylesheets=_badge_stylesheets(conference),
+        workers=workers,
+        progress=progress,
+        prepare=fill_qr_placeholders,
     )
 
 

@@ -204,7 +204,7 @@ def _preview(conference: Conference, settings) -> dict:
     registrations = services.badge_registrations(conference)
     registration = registrations[0] if registrations else services.sample_registration(conference)
     return {
-        "item": services.badge_item(registration, settings),
+        "item": services.badge_item(registration, settings, inline_qr=True),
         "header": services.badge_header(conference),
         "sample": not registrations,
     }
