@@ -52,6 +52,8 @@ eventsys_system_packages() {
     local wanted=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
     if [ "$extras" = test ]; then
         wanted+=(chromium postgresql-client)
+        # The document tests read PDFs back: pdftotext/pdftoppm, and zbarimg for QR codes.
+        wanted+=(poppler-utils zbar-tools)
     fi
     local python
     if python="$(eventsys_find_python)"; then
