@@ -409,6 +409,15 @@ def ticket_pdf(registration: Registration) -> bytes:
     )
 
 
+def ticket_attachment(registration: Registration) -> tuple[str, str, bytes, str | None] | None:
+    """The e-ticket as a mail attachment, ``(filename, mimetype, bytes, cid)``, or None when
+    the registration has no ticket (waitlisted, cancelled …). For the mail's attachment
+    registry: ``register_attachment("ticket", ticket_attachment)``."""
+    if registration.status not in TICKET_STATUSES:
+        return None
+    return ticket_filename(registration, "pdf"), "application/pdf", ticket_pdf(registration), None
+
+
 def ticket_filename(registration: Registration, extension: str) -> str:
     return f"{registration.conference.slug}-ticket-{registration.manual_code}.{extension}"
 

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from eventsys.checkin.codes import checkin_code
-from eventsys.documents.services import ticket_pdf
+from eventsys.documents.services import ticket_attachment, ticket_pdf
 from eventsys.extensions import db
 from eventsys.registration import services as registration_services
 from tests.documents.helpers import (
@@ -88,3 +88,15 @@ def test_ticket_pdf_is_what_the_mail_can_attach(ctx):
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     assert "李娜" in text and "E-ticket" in text  # in the language they registered in
+
+
+def test_the_mail_attachment_is_the_ticket_or_nothing(ctx):
+    conference = make_conference()
+    registration = make_registration(conference, name="王敏")
+    filename, mimetype, data, cid = ticket_attachment(registration)
+    assert filename == f"cy-2026-ticket-{registration.manual_code}.pdf"
+    assert mimetype == "application/pdf" and cid is None
+    assert "王敏" in pdf_text(data)
+    registration_services.cancel(registration)
+    db.session.commit()
+    assert ticket_attachment(registration) is None
