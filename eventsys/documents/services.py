@@ -246,9 +246,11 @@ def badge_registrations(
     category: str | None = None,
     organization: str | None = None,
     not_printed: bool = False,
+    limit: int | None = None,
 ) -> list[Registration]:
     """The confirmed attendees whose badges to print, by category then name: all of them, or
-    one category's, those whose organization contains the text, those never printed."""
+    one category's, those whose organization contains the text, those never printed (the
+    first ``limit`` of them, for a preview)."""
     found = find_category(conference, category)
     query = (
         select(Registration)
@@ -266,6 +268,8 @@ def badge_registrations(
     query = query.join(Category, Category.id == Registration.category_id).order_by(
         Category.position, Category.id, Registration.name, Registration.id
     )
+    if limit is not None:
+        query = query.limit(limit)
     return list(db.session.execute(query).scalars())
 
 

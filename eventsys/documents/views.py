@@ -201,7 +201,7 @@ def badges(conference: Conference):
 
 
 def _preview(conference: Conference, settings) -> dict:
-    registrations = services.badge_registrations(conference)
+    registrations = services.badge_registrations(conference, limit=1)
     registration = registrations[0] if registrations else services.sample_registration(conference)
     return {
         "item": services.badge_item(registration, settings, inline_qr=True),
@@ -227,7 +227,7 @@ def badge_preview_pdf(conference: Conference):
     layout = request.args.get("layout") or settings.layout
     if layout not in BADGE_LAYOUTS:
         abort(404)
-    registrations = services.badge_registrations(conference)[:1] or [
+    registrations = services.badge_registrations(conference, limit=1) or [
         services.sample_registration(conference)
     ]
     data = services.badges_pdf(conference, registrations, layout, workers=1)
