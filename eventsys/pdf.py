@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import io
-import logging
 import mimetypes
 import multiprocessing
 import os
@@ -205,7 +204,6 @@ def join_pdfs(parts: Sequence[bytes]) -> bytes:
 # --- fonts -----------------------------------------------------------------------------------
 
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
-log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
