@@ -21,6 +21,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -130,7 +131,10 @@ def shutdown_pool() -> None:
     """Stop the rendering processes (they are otherwise kept for the next document)."""
     global _POOL, _POOL_SIZE
     if _POOL is not None:
-        _POOL.shutdown(wait=True, cancel_futures=True)
+        try:
+            _POOL.shutdown(wait=True, cancel_futures=True)
+        except Exception:  # a broken pool is gone already
+            pass
     _POOL, _POOL_SIZE = None, 0
 
 
@@ -174,16 +178,24 @@ def render_pdf_chunks(
             if progress:
                 progress(done, total)
         return join_pdfs(parts)
-    pool = _pool(workers)
-    futures = [
-        pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, prepare)
-        for html in chunks
-    ]
-    parts = []
-    for done, future in enumerate(futures, start=1):
-        parts.append(future.result())
-        if progress:
-            progress(done, total)
+    try:
+        pool = _pool(workers)
+        futures = [
+            pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, prepare)
+            for html in chunks
+        ]
+        parts = []
+        for done, future in enumerate(futures, start=1):
+            parts.append(future.result())
+            if progress:
+                progress(done, total)
+    except (OSError, BrokenProcessPool) as error:
+        # No processes to be had (a sandbox, memory): slower, but the document is made.
+        current_app.logger.warning("rendering in one process: %s", error)
+        shutdown_pool()
+        return render_pdf_chunks(
+            chunks, stylesheets=stylesheets, workers=1, progress=progress, prepare=prepare
+        )
     return join_pdfs(parts)
 
 

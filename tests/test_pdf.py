@@ -55,3 +55,15 @@ def test_chunks_render_in_parallel_and_join_in_order(sqlite_app, caplog):
 def test_nothing_to_render_is_an_error(sqlite_app):
     with sqlite_app.app_context(), pytest.raises(ValueError):
         pdf.render_pdf_chunks([])
+
+
+def test_without_processes_the_chunks_render_here(sqlite_app, monkeypatch, caplog):
+    def no_processes(workers):
+        raise OSError("cannot fork")
+
+    monkeypatch.setattr(pdf, "_pool", no_processes)
+    chunks = [PAGE.format(n=n) for n in range(1, 4)]
+    with sqlite_app.app_context(), caplog.at_level(logging.WARNING):
+        data = pdf.render_pdf_chunks(chunks, stylesheets=(CSS,), workers=2)
+    assert page_count(data) == 3 and "第3页" in pdf_text(data)
+    assert "rendering in one process: cannot fork" in caplog.text
