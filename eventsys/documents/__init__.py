@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.staff_bp)
     app.jinja_env.globals["attendee_documents"] = views.attendee_documents
+    app.jinja_env.globals["staff_documents"] = views.staff_documents
     cli.register(app)
     report.register_sections(app)
     extend.add_nav(app, "documents_staff.badges", _l("Badges"), role="staff", order=44)

@@ -88,6 +88,34 @@ def attendee_documents(registration: Registration) -> list[tuple[str, str]]:
     return links
 
 
+def staff_documents(registration: Registration) -> list[tuple[str, str]]:
+    """(link, label) of a registration's documents on its staff page: the badge while it is
+    confirmed, the certificate once the person was checked in."""
+    if registration.status != "confirmed":
+        return []
+    slug = registration.conference.slug
+    links = [
+        (
+            url_for(
+                "documents_staff.registration_badge", slug=slug, registration_id=registration.id
+            ),
+            _("Badge (PDF)"),
+        )
+    ]
+    if services.was_checked_in(registration):
+        links.append(
+            (
+                url_for(
+                    "documents_staff.registration_certificate",
+                    slug=slug,
+                    registration_id=registration.id,
+                ),
+                _("Certificate of attendance (PDF)"),
+            )
+        )
+    return links
+
+
 @bp.route("/r/<token>/ticket.pdf")
 def ticket(token: str):
     registration = _registration_or_404(token)

@@ -78,3 +78,10 @@ def test_staff_download_a_certificate_for_someone_checked_in(client, app):
     )
     response = client.get(f"/manage/cy-2026/registrations/{present_id}/badge.pdf")
     assert response.status_code == 200 and "张伟" in pdf_text(response.data)
+    # The staff page of each registration links what it has.
+    page = client.get(f"/manage/cy-2026/registrations/{present_id}").get_data(as_text=True)
+    assert f"/registrations/{present_id}/badge.pdf" in page
+    assert f"/registrations/{present_id}/certificate.pdf" in page
+    page = client.get(f"/manage/cy-2026/registrations/{absent_id}").get_data(as_text=True)
+    assert f"/registrations/{absent_id}/badge.pdf" in page
+    assert "certificate.pdf" not in page
