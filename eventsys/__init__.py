@@ -110,6 +110,7 @@ DOMAINS = (
     "eventsys.registration",
     "eventsys.agenda",
     "eventsys.checkin",
+    "eventsys.documents",
     "eventsys.api",
     "eventsys.demo",  # last: the demo conference is built with every other domain
 )

@@ -4,6 +4,7 @@ from eventsys.agenda.models import ForumChoice, ForumChoiceSettings, ForumLimit,
 from eventsys.auth.models import ROLE_RANK, ROLES, ApiToken, LoginFailure, Membership, User
 from eventsys.checkin.models import Checkin, CheckinList, CheckinState
 from eventsys.conferences.models import Category, Conference, Forum, Room
+from eventsys.documents.models import BadgeColour, BadgePrint, BadgeSettings, Certificate
 from eventsys.jobs.models import Job
 from eventsys.mail import OutboxMail
 from eventsys.registration.models import (
@@ -22,7 +23,11 @@ __all__ = [
     "ROLES",
     "ROLE_RANK",
     "ApiToken",
+    "BadgeColour",
+    "BadgePrint",
+    "BadgeSettings",
     "Category",
+    "Certificate",
     "Checkin",
     "CheckinList",
     "CheckinState",

@@ -53,6 +53,8 @@ eventsys_system_packages() {
     if [ "$extras" = test ]; then
         # libreoffice-calc-nogui: a test opens the CSV export as a spreadsheet program does.
         wanted+=(chromium postgresql-client libreoffice-calc-nogui)
+        # The document tests read PDFs back: pdftotext/pdftoppm, and zbarimg for QR codes.
+        wanted+=(poppler-utils zbar-tools)
     fi
     local python
     if python="$(eventsys_find_python)"; then

@@ -90,6 +90,21 @@ class RegistrationSection:
 
 
 @dataclass
+class ReportSection:
+    """A domain's part of the conference's summary report (the staff page and the PDF).
+
+    ``build(conference)`` returns either an HTML fragment (escaped text, charts as inline
+    SVG: no scripts, no inline styles, no outside URLs) or ``(template name, context)`` that
+    the report renders. The fragment should start with its own ``<h2>``. Sections appear
+    by ``order``: registration 20, check-in 30; the programme and signed projects add theirs.
+    """
+
+    name: str
+    order: int
+    build: Callable[[Conference], Any]
+
+
+@dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
     part_kinds: dict[str, PartKind] = field(default_factory=dict)
@@ -98,6 +113,7 @@ class Registry:
     json_sections: list[JsonSection] = field(default_factory=list)
     registration_sections: list[RegistrationSection] = field(default_factory=list)
     attendee: list[tuple[int, Callable[[Any], str]]] = field(default_factory=list)
+    report_sections: list[ReportSection] = field(default_factory=list)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -139,6 +155,14 @@ def add_public_section(app: Flask, render: Callable[[Conference], str], order=50
 
 def add_json_section(app: Flask, section: JsonSection) -> None:
     sections = registry(app).json_sections
+    if all(existing.name != section.name for existing in sections):
+        sections.append(section)
+        sections.sort(key=lambda s: s.order)
+
+
+def add_report_section(app: Flask, section: ReportSection) -> None:
+    """Add a section to the summary report (once per name)."""
+    sections = registry(app).report_sections
     if all(existing.name != section.name for existing in sections):
         sections.append(section)
         sections.sort(key=lambda s: s.order)

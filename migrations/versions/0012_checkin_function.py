@@ -1,7 +1,7 @@
 """check-in decided by one PostgreSQL function
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-29 14:50:00
 
 On PostgreSQL a check-in scan is one call of ``eventsys_checkin(...)``
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
