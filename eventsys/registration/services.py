@@ -59,7 +59,7 @@ from eventsys.registration.seats import (
     release_seat,
     take_seats,
 )
-from eventsys.registration.settings import shared_phone_allowed
+from eventsys.registration.settings import phones_may_be_shared_already, shared_phone_allowed
 from eventsys.registration.statuses import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
@@ -322,7 +322,10 @@ def register(
     # No query for "already registered" first: the partial unique indexes refuse a second
     # standing registration of the e-mail or phone at the INSERT, and ``_flush_new`` then
     # rolls everything back (the seat, the invitation's use) and gives the same refusal
-    # (``refuse_if_registered``). One round trip fewer for everyone else.
+    # (``refuse_if_registered``). One round trip fewer for everyone else. Except where phones
+    # may have been shared once: those rows are outside the phone's index.
+    if phones_may_be_shared_already(conference.id) and not shared_phone_allowed(conference.id):
+        refuse_if_registered(conference.id, clean.email_key, clean.phone_key)
     category = clean.category
     invitation = None
     if applicant.invite_code and applicant.invite_code.strip():

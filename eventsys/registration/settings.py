@@ -13,19 +13,30 @@ from eventsys.registration.models import RegistrationSettings
 _CACHE = "registration_settings"
 
 
-def _cache() -> dict[int, bool]:
+def _cache() -> dict[int, tuple[bool, bool]]:
     return db.session.info.setdefault(_CACHE, {})
 
 
-def shared_phone_allowed(conference_id: int) -> bool:
-    """Whether this conference lets several standing registrations share a phone number.
-
-    Read once per transaction (an import asks for every row)."""
+def _read(conference_id: int) -> tuple[bool, bool]:
+    """(whether the conference has settings, whether a phone may be shared), read once per
+    transaction (an import asks for every row)."""
     cache = _cache()
     if conference_id not in cache:
         row = db.session.get(RegistrationSettings, conference_id)
-        cache[conference_id] = bool(row and row.shared_phone_allowed)
+        cache[conference_id] = (row is not None, bool(row and row.shared_phone_allowed))
     return cache[conference_id]
+
+
+def shared_phone_allowed(conference_id: int) -> bool:
+    """Whether this conference lets several standing registrations share a phone number."""
+    return _read(conference_id)[1]
+
+
+def phones_may_be_shared_already(conference_id: int) -> bool:
+    """Whether standing registrations may share a phone today: sharing is allowed, or was
+    allowed once (rows made then are outside the unique index, which therefore cannot be
+    relied on alone)."""
+    return _read(conference_id)[0]
 
 
 def set_shared_phone_allowed(conference_id: int, allowed: bool) -> None:
@@ -37,7 +48,7 @@ def set_shared_phone_allowed(conference_id: int, allowed: bool) -> None:
         db.session.add(row)
     row.shared_phone_allowed = allowed
     db.session.flush()
-    _cache()[conference_id] = allowed
+    _cache()[conference_id] = (True, allowed)
 
 
 def _forget(session, *_args) -> None:

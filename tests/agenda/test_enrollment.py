@@ -27,7 +27,13 @@ def enrolled_count(session_code=None) -> int:
 
 def enroll(client, registration, code, action="enroll"):
     page = f"/r/{registration.manage_token}"
-    token = csrf_token(client, "/login")  # a cancelled registration's page has no form
+    # A page with a form: the attendee's own (a cancelled registration's page has none).
+    form_page = (
+        page
+        if registration.status != "cancelled"
+        else f"/c/{registration.conference.slug}/register"
+    )
+    token = csrf_token(client, form_page)
     return client.post(
         f"{page}/sessions/{code}/{action}", data={"csrf_token": token}, follow_redirects=True
     )

@@ -45,7 +45,13 @@ def form_data(n, **extra):
 
 def choose(client, registration, codes):
     page = f"/r/{registration.manage_token}"
-    data = {"csrf_token": csrf_token(client, page), "forums": codes}
+    # A page with a form: the attendee's own (a cancelled registration's page has none).
+    form_page = (
+        page
+        if registration.status != "cancelled"
+        else f"/c/{registration.conference.slug}/register"
+    )
+    data = {"csrf_token": csrf_token(client, form_page), "forums": codes}
     return client.post(f"{page}/forums", data=data, follow_redirects=True)
 
 

@@ -104,9 +104,9 @@ def test_a_registration_through_the_api_sends_nine_statements(ctx, client, size)
     assert [s.split()[0] for s in sent] == [
         "SELECT",
         "SELECT",
-        "UPDATE",
-        "UPDATE",
         "SELECT",
+        "UPDATE",
+        "UPDATE",
         "INSERT",
         "INSERT",
         "INSERT",
@@ -138,7 +138,7 @@ def test_a_duplicate_is_still_refused_and_changes_nothing(ctx, client):
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_attendee_page_sends_four_statements(ctx, client, size):
+def test_the_attendee_page_sends_five_statements(ctx, client, size):
     conference = big_conference(ctx, size)
     token = register(conference, applicant(), by_staff=True, send_mail=False).manage_token
     db.session.commit()
@@ -148,8 +148,9 @@ def test_the_attendee_page_sends_four_statements(ctx, client, size):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<svg" in html and "正式代表" in html
     # The registration with its conference and category; the questions; the agenda's
-    # forum-choice settings and the sessions one may enroll in.
-    assert len(sent) == 4, "\n".join(sent)
+    # forum-choice settings and the sessions one may enroll in; whether they were checked in
+    # (the certificate of attendance).
+    assert len(sent) == 5, "\n".join(sent)
 
 
 @pytest.mark.parametrize("size", [1, 6])
