@@ -67,9 +67,7 @@ def test_not_asked_by_default(client, conference):
 def test_the_public_form_asks_and_stores_the_choice(client, conference):
     ask_forums(conference, "optional", max_choices=2, limits={"ai": 10})
     html = client.get(f"/c/{conference.slug}/register").get_data(as_text=True)
-    assert (
-        "您将参加的分论坛" in html and "剩余10个名额" in html and "最多可选择 2 个分论坛" in html
-    )
+    assert "您将参加的分论坛" in html and "剩余10个名额" in html and "最多可选择 2 个分论坛" in html
     page = f"/c/{conference.slug}/register"
     answer = submit(client, page, form_data(1, forums=["ai", "bio"]), follow_redirects=True)
     assert answer.status_code == 200
