@@ -58,7 +58,12 @@ def fill_list_form(conference: Conference, form, part) -> None:
         .order_by(ScheduleSession.starts_at)
     ).all()
     form.session.choices = [SelectChoice("", _("Whole conference"))] + [
-        SelectChoice(code, f"{code} · {title}" + (f" ({_('cancelled')})" if cancelled_at else ""))
+        SelectChoice(
+            code,
+            _("%(session)s (cancelled)", session=f"{code} · {title}")
+            if cancelled_at
+            else f"{code} · {title}",
+        )
         for code, title, cancelled_at in sessions
     ]
     form.categories.choices = [
