@@ -12,6 +12,7 @@ from icalendar import Calendar, Event, Timezone
 from eventsys.agenda.sessions import session_uid
 from eventsys.db_types import utcnow
 from eventsys.i18n import localized
+from eventsys.schedule.published import latest_release
 from eventsys.text import exportable
 from eventsys.urls import base_url
 
@@ -26,10 +27,12 @@ def zone_component(name: str, year: int) -> Timezone:
 def agenda_calendar(registration, items) -> bytes:
     """``items`` (``services.agenda_of``) as an iCalendar document: one event per session,
     its UID the session's own (the same as in the public feed, so calendars that have both
-    see one event), times with the conference's time zone (VTIMEZONE included)."""
+    see one event), times with the conference's time zone (VTIMEZONE included), the
+    release's number as SEQUENCE (as in the public feed: calendars take the newer version)."""
     conference = registration.conference
     tz = conference.tz
     stamp = utcnow()
+    release = latest_release(conference)
     with force_locale(registration.locale or "zh_CN"):
         title = localized(conference, "title")
         calendar = Calendar()
@@ -49,6 +52,8 @@ def agenda_calendar(registration, items) -> bytes:
             event = Event()
             event.add("uid", session_uid(session))
             event.add("dtstamp", stamp)
+            if release is not None:
+                event.add("sequence", release.number)
             event.add("dtstart", session.starts_at.astimezone(tz))
             event.add("dtend", session.ends_at.astimezone(tz))
             event.add("summary", exportable(localized(session, "title")))

@@ -1,13 +1,16 @@
 """Telling attendees that their sessions changed when a new programme release is published.
 
 ``schedule_published`` (connected to ``signals.schedule_published``) runs in the publishing
-transaction. Each attendee concerned gets one e-mail, in their language, listing every change
-that touches them: sessions they enrolled in, and the open sessions of forums they chose. For
-up to ``AGENDA_CHANGE_MAIL_INLINE_MAX`` attendees (default 200) the mails are written to the
-outbox right there, in that transaction; for more, a tracked job is written instead (the
-conference's job page shows it) and, once the release is committed, queued: the worker writes
-the mails in batches, each batch committed with the job's progress (``done_through``), so a
-retry after a crash continues where it stopped and nobody is mailed twice.
+transaction. What a mail says comes from the release's own change entries (``before`` and
+``after``: the sessions as the two releases published them), not from the draft, which may
+have moved on by the time a job writes the mails. Each attendee concerned gets one e-mail,
+in their language, listing every change that touches them: sessions they enrolled in, and
+the open sessions of forums they chose. For up to ``AGENDA_CHANGE_MAIL_INLINE_MAX``
+attendees (default 200) the mails are written to the outbox right there, in that
+transaction; for more, a tracked job is written instead (the conference's job page shows
+it) and, once the release is committed, queued: the worker writes the mails in batches,
+each batch committed with the job's progress (``done_through``), so a retry after a crash
+continues where it stopped and nobody is mailed twice.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import logging
 from collections import defaultdict
 from datetime import datetime
+from types import SimpleNamespace
 
 from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
@@ -98,13 +102,15 @@ def _recipients(conference: Conference, changes: list[dict]) -> dict[int, list[i
     forum_codes = {f.code: f.id for f in conference.forums}
     sessions = _sessions(session_ids)
     for change in changes:
-        session = sessions.get(int(change["session_id"]))
-        forum_id = session.forum_id if session is not None else None
-        capacity = session.capacity if session is not None else None
-        if forum_id is None:
-            before = change.get("before") or {}
-            forum_id = forum_codes.get(before.get("forum")) if isinstance(before, dict) else None
-            capacity = before.get("capacity") if isinstance(before, dict) else None
+        published = _published_entry(change)
+        if published is not None:
+            # On the attendees' agendas as the release before showed it (else as now shown).
+            forum_id = forum_codes.get(published["forum"])
+            capacity = published["capacity"]
+        else:
+            session = sessions.get(int(change["session_id"]))
+            forum_id = session.forum_id if session is not None else None
+            capacity = session.capacity if session is not None else None
         if forum_id is not None and capacity is None:
             by_forum[forum_id].append(int(change["session_id"]))
     if by_forum:
@@ -117,6 +123,16 @@ def _recipients(conference: Conference, changes: list[dict]) -> dict[int, list[i
                 if session_id not in touched[registration_id]:
                     touched[registration_id].append(session_id)
     return dict(touched)
+
+
+def _published_entry(change: dict) -> dict | None:
+    """The session as a release published it: the release before's entry, else the new one's
+    (None when the change carries neither in full)."""
+    for key in ("before", "after"):
+        entry = change.get(key)
+        if isinstance(entry, dict) and "forum" in entry and "capacity" in entry:
+            return entry
+    return None
 
 
 def _sessions(ids: list[int]) -> dict[int, ScheduleSession]:
@@ -201,10 +217,24 @@ def _room_name(conference: Conference, value) -> str:
 
 
 def describe_change(conference: Conference, change: dict, session: ScheduleSession | None):
-    """(title, lines) telling one change in the current language."""
+    """(title, lines) telling one change in the current language, from the release's entries
+    (``after``: as now published; ``before``: as published before); the draft ``session`` is
+    only a fall-back for an entry that lacks a field."""
     tz = conference.tz
     before = change.get("before") if isinstance(change.get("before"), dict) else {}
-    title = localized(session, "title") if session is not None else change.get("title") or ""
+    after = change.get("after") if isinstance(change.get("after"), dict) else {}
+    if after.get("title"):
+        title = localized(
+            SimpleNamespace(title=after["title"], title_en=after.get("title_en") or ""), "title"
+        )
+    elif session is not None:
+        title = localized(session, "title")
+    elif before.get("title"):
+        title = localized(
+            SimpleNamespace(title=before["title"], title_en=before.get("title_en") or ""), "title"
+        )
+    else:
+        title = change.get("title") or ""
     kind = change.get("change")
     lines: list[str] = []
     if kind == "cancelled":
@@ -217,9 +247,14 @@ def describe_change(conference: Conference, change: dict, session: ScheduleSessi
         else:
             lines.append(_("The title has changed."))
     else:  # moved
-        if session is not None:
+        new_when = room = None
+        if after.get("starts_at"):
+            new_when = _span(_when(after.get("starts_at"), tz), _when(after.get("ends_at"), tz))
+            room = _room_name(conference, after.get("room"))
+        elif session is not None:
             new_when = _span(session.starts_at.astimezone(tz), session.ends_at.astimezone(tz))
             room = localized(session.room, "name") if session.room else ""
+        if new_when:
             lines.append(
                 _("Now: %(when)s, %(room)s.", when=new_when, room=room or _("room to be announced"))
             )

@@ -25,7 +25,13 @@ from eventsys.agenda.models import (
     ForumLimit,
     SessionEnrollment,
 )
-from eventsys.agenda.sessions import attendee_session, is_cancelled, sessions_for_attendees
+from eventsys.agenda.sessions import (
+    AttendeeSession,
+    attendee_session,
+    is_cancelled,
+    is_published,
+    sessions_for_attendees,
+)
 from eventsys.conferences.models import Conference, Forum
 from eventsys.db_types import utcnow
 from eventsys.errors import Conflict, NotFound, ValidationError
@@ -157,6 +163,18 @@ def chosen_forum_ids(registration: Registration) -> set[int]:
     return set(
         db.session.execute(
             select(ForumChoice.forum_id).where(ForumChoice.registration_id == registration.id)
+        ).scalars()
+    )
+
+
+def chosen_forum_codes(registration: Registration) -> set[str]:
+    """The codes of the forums the attendee chose (sessions of a release name their forum by
+    code)."""
+    return set(
+        db.session.execute(
+            select(Forum.code)
+            .join(ForumChoice, ForumChoice.forum_id == Forum.id)
+            .where(ForumChoice.registration_id == registration.id)
         ).scalars()
     )
 
@@ -305,8 +323,9 @@ def accept_forums_at_registration(registration: Registration, value, by_staff: b
 # --- session enrollment ---------------------------------------------------------------------
 
 
-def needs_enrollment(session: ScheduleSession) -> bool:
-    """A session with a capacity is entered by enrollment; the others are open to all."""
+def needs_enrollment(session: AttendeeSession) -> bool:
+    """A session with a capacity (as published) is entered by enrollment; the others are
+    open to all."""
     return session.capacity is not None
 
 
@@ -330,17 +349,52 @@ def enrolled_session_ids(registration: Registration) -> set[int]:
     )
 
 
-def find_session(conference: Conference, code: str) -> ScheduleSession:
+def programme_in_preparation(conference: Conference) -> bool:
+    """Whether the organizers have sessions in the draft (one query; asked only before the
+    first release, to tell attendees that enrollment opens once it is published)."""
+    return (
+        db.session.execute(
+            select(ScheduleSession.id).where(ScheduleSession.conference_id == conference.id)
+        ).first()
+        is not None
+    )
+
+
+def find_session(conference: Conference, code: str) -> AttendeeSession:
+    """The session ``code`` of the latest release. Refused: before the first release
+    (``not_published``), a session only in the draft (``not_published``), an unknown code."""
     session = attendee_session(conference, code)
-    if session is None:
-        raise NotFound(
-            _("There is no session %(code)s in this conference.", code=(code or "")[:64]),
-            code="unknown_session",
+    if session is not None:
+        return session
+    if not is_published(conference):
+        raise Conflict(
+            _("The programme has not been published yet: no session can be enrolled in."),
+            code="not_published",
         )
-    return session
+    code = (code or "")[:64]
+    in_draft = (
+        code
+        and db.session.execute(
+            select(ScheduleSession.id).where(
+                ScheduleSession.conference_id == conference.id, ScheduleSession.code == code
+            )
+        ).first()
+    )
+    if in_draft:
+        raise Conflict(
+            _(
+                "Session %(code)s is not in the published programme yet; it cannot be enrolled in.",
+                code=code,
+            ),
+            code="not_published",
+        )
+    raise NotFound(
+        _("There is no session %(code)s in this conference.", code=code),
+        code="unknown_session",
+    )
 
 
-def overlaps(a: ScheduleSession, b: ScheduleSession) -> bool:
+def overlaps(a: AttendeeSession, b: AttendeeSession) -> bool:
     return a.starts_at < b.ends_at and b.starts_at < a.ends_at
 
 
@@ -348,16 +402,21 @@ def overlaps(a: ScheduleSession, b: ScheduleSession) -> bool:
 class Enrolled:
     enrollment: SessionEnrollment
     created: bool  # False: the attendee was already enrolled (a second click)
-    clashes: list[ScheduleSession]  # their other sessions at the same time (a warning)
+    clashes: list[AttendeeSession]  # their other sessions at the same time (a warning)
 
 
-def enroll(registration: Registration, session: ScheduleSession) -> Enrolled:
-    """Take a seat in ``session`` for the attendee; only once, never over its capacity.
+def enroll(registration: Registration, session: AttendeeSession) -> Enrolled:
+    """Take a seat in ``session`` (a session of the latest release: ``find_session``) for the
+    attendee; only once, never over its published capacity.
 
     Refused (nothing changes): a session of another conference, one that needs no
     enrollment or was cancelled, a registration that is not confirmed, a full session.
     Enrolling again changes nothing. Sessions at the same time are allowed but returned
-    (the attendee is warned)."""
+    (the attendee is warned).
+
+    The published capacity governs (attendees enroll in what was announced; a draft change
+    counts once published); it is counted against under the session row's lock, which
+    serializes the attendees taking its seats."""
     if session.conference_id != registration.conference_id:
         raise NotFound(_("This session is not part of the conference."), code="unknown_session")
     if not needs_enrollment(session):
@@ -389,10 +448,11 @@ def enroll(registration: Registration, session: ScheduleSession) -> Enrolled:
     ).scalar_one_or_none()
     if existing is not None:
         return Enrolled(existing, False, clashes_with(registration, session))
-    capacity = db.session.execute(
-        select(ScheduleSession.capacity).where(ScheduleSession.id == session.id).with_for_update()
+    db.session.execute(
+        select(ScheduleSession.id).where(ScheduleSession.id == session.id).with_for_update()
     ).scalar_one()
-    if capacity is not None and _seats_taken(session.id) >= capacity:
+    capacity = session.capacity
+    if _seats_taken(session.id) >= capacity:
         raise _session_full(session, capacity)
     enrollment = SessionEnrollment(
         conference_id=registration.conference_id,
@@ -413,7 +473,7 @@ def _seats_taken(session_id: int) -> int:
     ).scalar_one()
 
 
-def _holds_seat(registration: Registration, session: ScheduleSession) -> bool:
+def _holds_seat(registration: Registration, session: AttendeeSession) -> bool:
     return (
         db.session.execute(
             select(SessionEnrollment.id).where(
@@ -425,7 +485,7 @@ def _holds_seat(registration: Registration, session: ScheduleSession) -> bool:
     )
 
 
-def _session_full(session: ScheduleSession, capacity: int | None = None) -> Conflict:
+def _session_full(session: AttendeeSession, capacity: int | None = None) -> Conflict:
     return Conflict(
         _(
             "%(session)s is full: all %(n)s seats are taken.",
@@ -436,7 +496,7 @@ def _session_full(session: ScheduleSession, capacity: int | None = None) -> Conf
     )
 
 
-def withdraw(registration: Registration, session: ScheduleSession) -> bool:
+def withdraw(registration: Registration, session: AttendeeSession) -> bool:
     """Give the seat back; False when the attendee was not enrolled (nothing changes)."""
     if session.conference_id != registration.conference_id:
         raise NotFound(_("This session is not part of the conference."), code="unknown_session")
@@ -451,21 +511,17 @@ def withdraw(registration: Registration, session: ScheduleSession) -> bool:
     return result.rowcount > 0
 
 
-def clashes_with(registration: Registration, session: ScheduleSession) -> list[ScheduleSession]:
-    """The attendee's other enrolled sessions that overlap ``session``."""
-    return list(
-        db.session.execute(
-            select(ScheduleSession)
-            .join(SessionEnrollment, SessionEnrollment.session_id == ScheduleSession.id)
-            .where(
-                SessionEnrollment.registration_id == registration.id,
-                ScheduleSession.id != session.id,
-                ScheduleSession.starts_at < session.ends_at,
-                ScheduleSession.ends_at > session.starts_at,
-            )
-            .order_by(ScheduleSession.starts_at)
-        ).scalars()
-    )
+def clashes_with(registration: Registration, session: AttendeeSession) -> list[AttendeeSession]:
+    """The attendee's other enrolled sessions that overlap ``session`` at their published
+    times (cancelled ones left out)."""
+    mine = enrolled_session_ids(registration) - {session.id}
+    if not mine:
+        return []
+    return [
+        other
+        for other in sessions_for_attendees(registration.conference)
+        if other.id in mine and not other.cancelled and overlaps(other, session)
+    ]
 
 
 def release_places(sender: Registration, **_kwargs) -> None:
@@ -492,7 +548,7 @@ def forum_in_use(sender, part, **_kwargs) -> str | None:
 # --- lists for staff ------------------------------------------------------------------------
 
 
-def enrolled_in(session: ScheduleSession) -> list[tuple[SessionEnrollment, Registration]]:
+def enrolled_in(session: AttendeeSession) -> list[tuple[SessionEnrollment, Registration]]:
     """Who is enrolled in ``session``, in the order they enrolled (one query)."""
     return [
         (enrollment, registration)
@@ -531,7 +587,7 @@ def get_registration(conference: Conference, registration_id) -> Registration:
 
 @dataclass
 class AgendaItem:
-    session: ScheduleSession
+    session: AttendeeSession
     why: str  # "enrolled" | "forum" | "everyone"
     clash: bool = False
 
@@ -545,17 +601,20 @@ def agenda_of(registration: Registration) -> list[AgendaItem]:
     sessions of the forums they chose, and the sessions for everyone (no forum, no seats).
     Items at the same time as another are marked (``clash``)."""
     conference = registration.conference
+    sessions = sessions_for_attendees(conference)
+    if not sessions:
+        return []  # nothing published yet
     enrolled = enrolled_session_ids(registration)
-    forums = chosen_forum_ids(registration)
+    forums = chosen_forum_codes(registration)
     items: list[AgendaItem] = []
-    for session in sessions_for_attendees(conference):
+    for session in sessions:
         if session.id in enrolled:
             items.append(AgendaItem(session, "enrolled"))
         elif needs_enrollment(session):
             continue
-        elif session.forum_id is None:
+        elif session.forum is None:
             items.append(AgendaItem(session, "everyone"))
-        elif session.forum_id in forums:
+        elif session.forum.code in forums:
             items.append(AgendaItem(session, "forum"))
     _mark_clashes([item for item in items if item.why != "everyone" and not item.cancelled])
     return items

@@ -1,55 +1,116 @@
-"""The sessions attendees see, read in one place.
+"""The sessions attendees see, read in one place: the latest published release.
 
 Attendees enroll in, plan around and are told about the sessions of the *published*
-programme. Until the timetable keeps releases these are the live rows of
-``schedule_sessions``; when it does, only ``sessions_for_attendees`` and
-``attendee_session`` change (to ``eventsys.schedule.published``), nothing else here.
+programme (``eventsys.schedule.published``), never the draft the organizers are editing: a
+session moved, renamed or added in the draft reaches attendees when it is published. Each
+session is an ``AttendeeSession`` read from the release's snapshot (one row, read once per
+request), with the attributes the pages, feeds and services use; its ``id`` is the
+``schedule_sessions`` row, on which enrollments and the seat lock stay.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from dataclasses import dataclass
+from datetime import datetime
 
 from eventsys.conferences.models import Conference
-from eventsys.extensions import db
-from eventsys.schedule.models import ScheduleSession
+from eventsys.schedule.exports import ics_uid
+from eventsys.schedule.published import latest_release, published_sessions
 
 
-def sessions_for_attendees(conference: Conference) -> list[ScheduleSession]:
-    """Every session of the programme attendees see, in time order, with room and forum
-    loaded (one query)."""
-    return list(
-        db.session.execute(
-            select(ScheduleSession)
-            .options(joinedload(ScheduleSession.room), joinedload(ScheduleSession.forum))
-            .where(ScheduleSession.conference_id == conference.id)
-            .order_by(ScheduleSession.starts_at, ScheduleSession.position, ScheduleSession.id)
-        ).scalars()
+@dataclass(frozen=True)
+class Place:
+    """A room or forum as the release published it."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class AttendeeSession:
+    """A session of the latest release as attendees see it."""
+
+    id: int
+    uuid: str
+    code: str
+    conference_id: int
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    room: Place | None
+    forum: Place | None
+    capacity: int | None
+    cancelled: bool
+
+    @property
+    def forum_code(self) -> str | None:
+        return self.forum.code if self.forum else None
+
+
+def _place(entry: dict | None) -> Place | None:
+    if not entry:
+        return None
+    return Place(
+        entry["code"], entry.get("name") or "", entry.get("name_en") or "", entry.get("capacity")
     )
 
 
-def attendee_session(conference: Conference, code: str) -> ScheduleSession | None:
-    """The session of the programme with this code, or None (another conference's session,
-    an unknown code)."""
+def from_published(conference_id: int, entry: dict) -> AttendeeSession:
+    """A session of ``published_sessions`` (a dict) as an ``AttendeeSession``."""
+    return AttendeeSession(
+        id=entry["id"],
+        uuid=entry["uuid"],
+        code=entry["code"],
+        conference_id=conference_id,
+        title=entry["title"],
+        title_en=entry.get("title_en") or "",
+        description=entry.get("description") or "",
+        description_en=entry.get("description_en") or "",
+        kind=entry.get("kind") or "",
+        starts_at=entry["starts_at"],
+        ends_at=entry["ends_at"],
+        room=_place(entry.get("room")),
+        forum=_place(entry.get("forum")),
+        capacity=entry.get("capacity"),
+        cancelled=bool(entry.get("cancelled")),
+    )
+
+
+def is_published(conference: Conference) -> bool:
+    """Whether the programme has been published at least once (read once per request)."""
+    return latest_release(conference) is not None
+
+
+def sessions_for_attendees(conference: Conference) -> list[AttendeeSession]:
+    """Every session of the latest release, in time order, cancelled ones included (marked);
+    [] before the first release. One query per request, whatever the number of sessions."""
+    return [from_published(conference.id, s) for s in published_sessions(conference)]
+
+
+def attendee_session(conference: Conference, code: str) -> AttendeeSession | None:
+    """The session of the latest release with this code, or None (not published, another
+    conference's session, an unknown code)."""
     if not code or len(code) > 64:
         return None
-    return db.session.execute(
-        select(ScheduleSession).where(
-            ScheduleSession.conference_id == conference.id, ScheduleSession.code == code
-        )
-    ).scalar_one_or_none()
+    for entry in published_sessions(conference):
+        if entry["code"] == code:
+            return from_published(conference.id, entry)
+    return None
 
 
-def is_cancelled(session: ScheduleSession) -> bool:
+def is_cancelled(session) -> bool:
     """Whether the session was called off after publication (the timetable keeps such
     sessions, marked, instead of deleting them)."""
     return bool(getattr(session, "cancelled", False) or getattr(session, "cancelled_at", None))
 
 
 def session_uid(session) -> str:
-    """The session's iCalendar UID, the same in every feed and across releases."""
-    uuid = getattr(session, "uuid", None)
-    if uuid:
-        return f"{uuid}@eventsys"
-    return f"session-{session.id}@eventsys"
+    """The session's iCalendar UID: the same as the public feed's (``/c/<slug>/schedule.ics``)
+    for that session, and the same across releases (it is made of the session's uuid)."""
+    return ics_uid(session.uuid)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from eventsys.agenda import services
 from eventsys.agenda.forms import ActionForm, ForumSettingsForm, limit_field_name
-from eventsys.agenda.sessions import is_cancelled, sessions_for_attendees
+from eventsys.agenda.sessions import is_cancelled, is_published, sessions_for_attendees
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference, Forum
 from eventsys.errors import ValidationError
@@ -28,6 +28,7 @@ def headcounts(conference: Conference):
         "agenda/staff/headcounts.html",
         conference=conference,
         sessions=sessions,
+        published=is_published(conference),
         counts=services.session_headcounts(conference),
         places=services.forum_places(conference),
         settings=services.forum_settings(conference),

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from eventsys.agenda import ical, services
 from eventsys.agenda.forms import ActionForm
-from eventsys.agenda.sessions import is_cancelled, sessions_for_attendees
+from eventsys.agenda.sessions import is_cancelled, is_published, sessions_for_attendees
 from eventsys.conferences.models import Conference
 from eventsys.i18n import is_english, localized
 from eventsys.registration import services as registration_services
@@ -38,11 +38,15 @@ def _back(token: str, anchor: str):
 
 def attendee_section(registration: Registration) -> str:
     """Forums to choose and sessions to enroll in, on /r/<token> (a handful of queries,
-    whatever the number of sessions)."""
+    whatever the number of sessions). The sessions are those of the latest release; before
+    the first one, a note says that enrollment opens with the published programme."""
     conference = registration.conference
     settings = services.forum_settings(conference)
     sessions = [s for s in sessions_for_attendees(conference) if services.needs_enrollment(s)]
-    if settings.mode == "off" and not sessions:
+    unpublished = not sessions and not is_published(conference)
+    if unpublished:
+        unpublished = services.programme_in_preparation(conference)
+    if settings.mode == "off" and not sessions and not unpublished:
         return ""
     counts = services.session_headcounts(conference) if sessions else {}
     mine = services.enrolled_session_ids(registration)
@@ -57,6 +61,7 @@ def attendee_section(registration: Registration) -> str:
             places=places,
             chosen=chosen,
             sessions=sessions,
+            unpublished=unpublished,
             counts=counts,
             mine=mine,
             is_cancelled=is_cancelled,
@@ -168,6 +173,7 @@ def agenda(token: str):
         registration=registration,
         conference=conference,
         days=days,
+        published=is_published(conference),
         ended=registration.status not in ACTIVE_STATUSES,
     )
 

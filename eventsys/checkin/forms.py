@@ -6,7 +6,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -47,13 +47,24 @@ class CheckinListForm(PartForm):
 def fill_list_form(conference: Conference, form, part) -> None:
     """The session and category choices of a check-in list's form (and its current values,
     in the conference's time zone, when editing)."""
+    current = part.session.code if part and part.session else None
     sessions = db.session.execute(
-        select(ScheduleSession.code, ScheduleSession.title)
-        .where(ScheduleSession.conference_id == conference.id)
+        select(ScheduleSession.code, ScheduleSession.title, ScheduleSession.cancelled_at)
+        .where(
+            ScheduleSession.conference_id == conference.id,
+            # A cancelled session is not offered, unless it is the list's own already.
+            or_(ScheduleSession.cancelled_at.is_(None), ScheduleSession.code == current),
+        )
         .order_by(ScheduleSession.starts_at)
     ).all()
     form.session.choices = [SelectChoice("", _("Whole conference"))] + [
-        SelectChoice(code, f"{code} · {title}") for code, title in sessions
+        SelectChoice(
+            code,
+            _("%(session)s (cancelled)", session=f"{code} · {title}")
+            if cancelled_at
+            else f"{code} · {title}",
+        )
+        for code, title, cancelled_at in sessions
     ]
     form.categories.choices = [
         SelectChoice(c.code, localized(c, "name")) for c in conference.categories

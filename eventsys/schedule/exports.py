@@ -19,6 +19,12 @@ from eventsys.text import exportable
 UID_DOMAIN = "eventsys"
 
 
+def ics_uid(session_uuid: str) -> str:
+    """A session's iCalendar UID, in every feed (the public programme's, an attendee's
+    agenda) and every release: calendars holding both see one event."""
+    return f"{session_uuid}@{UID_DOMAIN}"
+
+
 def _text(value: str) -> str:
     return exportable(value or "", xml=True)
 
@@ -40,7 +46,7 @@ def ics(conference: Conference, programme: Programme, url_for_session) -> bytes:
     release = programme.release
     for session in programme.sessions:
         event = Event()
-        event.add("uid", f"{session['uuid']}@{UID_DOMAIN}")
+        event.add("uid", ics_uid(session["uuid"]))
         event.add("dtstamp", release.published_at)
         event.add("last-modified", release.published_at)
         event.add("sequence", release.number)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from eventsys.agenda import services
 from eventsys.extensions import db
+from eventsys.schedule.models import ScheduleSession
+from eventsys.schedule.releases import publish
 from tests.factories import make_conference
 
 FORUMS = [
@@ -82,10 +86,30 @@ SESSIONS = [
 ]
 
 
-def make_programme(slug="cy-2026", **changes):
+def make_programme(slug="cy-2026", published=True, **changes):
+    """The conference with its programme, published as release v1 (attendees see only the
+    published programme) unless ``published`` is False."""
     values = {"slug": slug, "forums": FORUMS, "rooms": ROOMS, "sessions": SESSIONS}
     values.update(changes)
-    return make_conference(**values)
+    conference = make_conference(**values)
+    if published:
+        release(conference, "v1")
+    return conference
+
+
+def release(conference, version=None):
+    """Publish the draft as it stands (a new release) and commit."""
+    done = publish(conference, version)
+    db.session.commit()
+    return done
+
+
+def draft_session(conference, code) -> ScheduleSession:
+    return db.session.execute(
+        select(ScheduleSession).where(
+            ScheduleSession.conference_id == conference.id, ScheduleSession.code == code
+        )
+    ).scalar_one()
 
 
 def ask_forums(conference, mode="optional", max_choices=None, limits=None, changes_open=True):

@@ -107,3 +107,25 @@ def test_roles_and_tokens(client, conference):
     token = make_token(make_user("s2@example.com", "staff", other), other, "staff")
     answer = client.get(url(conference), headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 403
+
+
+def test_the_api_enrolls_only_in_the_published_programme(client, ctx):
+    early = make_programme(slug="early", published=False)
+    token = make_token(make_user("s3@example.com", "staff", early), early, "staff")
+    person = make_registration(early)
+    answer = client.post(
+        url(early, "ws-llm"),
+        json={"registration": person.id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 409 and answer.get_json()["error"] == "not_published"
+    assert "not been published" in answer.get_json()["message"]
+    counts = client.get(
+        f"/api/v1/conferences/{early.slug}/enrollments",
+        headers={"Authorization": f"Bearer {token}"},
+    ).get_json()
+    assert counts["sessions"] == []
+    from eventsys.agenda.models import SessionEnrollment
+    from eventsys.extensions import db
+
+    assert db.session.execute(db.select(SessionEnrollment)).first() is None

@@ -16,7 +16,7 @@ from eventsys.jobs.worker import Worker
 from eventsys.mail import OutboxMail
 from eventsys.registration.services import register
 from eventsys.schedule.models import ScheduleSession
-from tests.agenda.helpers import ask_forums, make_programme
+from tests.agenda.helpers import ask_forums, make_programme, release
 from tests.conftest import DATABASES, build_app
 from tests.factories import applicant
 from tests.jobs.helpers import wait_for
@@ -140,6 +140,45 @@ def test_enrolled_and_forum_attendees_are_told_others_are_not(conference):
     assert "大模型实训" in two.body and "人工智能报告" in two.body and "该场次已取消。" in two.body
 
 
+def test_a_real_release_tells_what_it_published_not_what_the_draft_says_now(
+    conference, monkeypatch
+):
+    """Through ``publish``: the mails describe the release's own entries. The draft moved on
+    meanwhile (the organizer edited it again): the mail still tells the published time."""
+    enrolled = person(conference, locale="en", sessions=["ws-llm"])
+    fan = person(conference, forums=["ai"])
+    db.session.execute(db.delete(OutboxMail))
+    db.session.commit()
+    workshop = session("ws-llm")
+    room_2 = next(r for r in conference.rooms if r.code == "room-2")
+    workshop.starts_at += timedelta(hours=4)
+    workshop.ends_at += timedelta(hours=4)
+    workshop.room = room_2
+    session("ai-talks").title_en = "Frontiers of AI"
+    session("ai-talks").title = "人工智能前沿"
+    db.session.flush()
+    # A later draft edit in the same transaction as the signal's receiver would read it.
+    original = notices.write_change_mails
+
+    def edited_meanwhile(*args, **kwargs):
+        workshop.starts_at += timedelta(hours=1)
+        db.session.flush()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(notices, "write_change_mails", edited_meanwhile)
+    release(conference, "v2")
+    sent = mails()
+    assert set(sent) == {enrolled.email, fan.email}
+    (moved,) = sent[enrolled.email]
+    assert moved.subject.startswith("Programme change: LLM workshop · ")
+    assert "Now: 2026-12-19 13:00–15:00, 二号会议室." in moved.body
+    assert "Before: 2026-12-19 09:00–11:00, 一号会议室." in moved.body
+    assert "(release v2)" in moved.body
+    (renamed,) = sent[fan.email]
+    assert "人工智能前沿" in renamed.subject
+    assert "标题已更改（原为：人工智能报告）。" in renamed.body
+
+
 def test_nothing_for_unchanged_or_added_sessions(conference):
     person(conference, forums=["ai"], sessions=["ws-llm"])
     db.session.execute(db.delete(OutboxMail))
@@ -240,6 +279,7 @@ def test_queries_do_not_grow_with_people(conference):
     from sqlalchemy import event
 
     session("ws-llm").capacity = 100
+    release(conference)  # attendees enroll against the published capacity
 
     def queries_for(n: int) -> int:
         for _ in range(n):

@@ -19,7 +19,7 @@ from eventsys.agenda.models import ForumChoice, SessionEnrollment
 from eventsys.conferences.models import Conference
 from eventsys.extensions import db
 from eventsys.registration.models import Registration
-from tests.agenda.helpers import ask_forums, make_programme
+from tests.agenda.helpers import ask_forums, make_programme, release
 from tests.conftest import PG_URL, LiveServer, build_app
 from tests.factories import make_registration, make_token, make_user
 from tests.registration.live import GunicornServer, call, fire
@@ -71,6 +71,7 @@ def setup(app, people: int, capacity: int):
         ).scalar_one()
         workshop.capacity = capacity
         db.session.commit()
+        release(conference)  # the published capacity governs
         token = make_token(
             make_user(f"staff-{slug}@example.com", "staff", conference), conference, "staff"
         )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from eventsys.agenda.models import SessionEnrollment
 from eventsys.extensions import db
 from eventsys.registration import services as registration_services
-from tests.agenda.helpers import make_programme
+from tests.agenda.helpers import draft_session, make_programme, release
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_registration, make_user
 
@@ -170,6 +170,82 @@ def test_english_page(client, conference):
     html = client.get(f"/r/{person.manage_token}").get_data(as_text=True)
     assert "Sessions with limited seats" in html and "LLM workshop" in html
     assert "3 of 3 seats left" in html
+
+
+# --- the published programme governs -------------------------------------------------------
+
+
+def add_draft_workshop(conference, code="ws-new", capacity=5):
+    from datetime import UTC, datetime
+
+    from eventsys.schedule.models import ScheduleSession
+
+    db.session.add(
+        ScheduleSession(
+            conference_id=conference.id,
+            code=code,
+            title="新增实训",
+            kind="workshop",
+            starts_at=datetime(2026, 12, 19, 6, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 12, 19, 7, 0, tzinfo=UTC),
+            capacity=capacity,
+        )
+    )
+    db.session.commit()
+
+
+def test_an_unpublished_session_cannot_be_enrolled_in(client, conference):
+    add_draft_workshop(conference)
+    person = make_registration(conference)
+    page = client.get(f"/r/{person.manage_token}").get_data(as_text=True)
+    assert "新增实训" not in page and 'data-session="ws-new"' not in page
+    html = enroll(client, person, "ws-new").get_data(as_text=True)
+    assert "场次 ws-new 尚未在已发布的日程中，暂不能报名。" in html
+    assert enrolled_count() == 0
+    # Once published, it can.
+    release(conference, "v2")
+    assert "您已报名 新增实训" in enroll(client, person, "ws-new").get_data(as_text=True)
+    assert enrolled_count("ws-new") == 1
+
+
+def test_nothing_can_be_enrolled_in_before_the_first_release(client, ctx):
+    conference = make_programme(published=False)
+    person = make_registration(conference)
+    html = enroll(client, person, "ws-llm").get_data(as_text=True)
+    assert "日程尚未发布，暂不能报名任何场次。" in html
+    assert enrolled_count() == 0
+
+
+def test_the_published_capacity_governs_until_the_next_release(client, conference):
+    """The draft's capacity of the visit goes from 1 to 2: attendees still see (and get) one
+    seat until the organizers publish it; then the second seat opens."""
+    draft_session(conference, "visit").capacity = 2
+    db.session.commit()
+    first, second = make_registration(conference), make_registration(conference)
+    enroll(client, first, "visit")
+    html = enroll(client, second, "visit").get_data(as_text=True)
+    assert "企业参观 已满：1 个座位均已被占用。" in html
+    assert enrolled_count("visit") == 1
+    release(conference, "v2")
+    assert "您已报名 企业参观" in enroll(client, second, "visit").get_data(as_text=True)
+    assert enrolled_count("visit") == 2
+
+
+def test_a_session_cancelled_in_the_release_refuses_enrollment(client, conference):
+    from eventsys.db_types import utcnow
+
+    person = make_registration(conference)
+    draft_session(conference, "visit").cancelled_at = utcnow()
+    db.session.commit()
+    # Still enrollable until the cancellation is published.
+    assert "您已报名 企业参观" in enroll(client, person, "visit").get_data(as_text=True)
+    release(conference, "v2")
+    other = make_registration(conference)
+    html = enroll(client, other, "visit").get_data(as_text=True)
+    assert "该场次已取消。" in html
+    item = re.search(r'data-session="visit".*?</li>', html, re.S).group(0)
+    assert "/enroll" not in item
+    assert enrolled_count("visit") == 1
 
 
 # --- staff -------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """On a phone: register with a forum choice, enroll in a session from the manage page, and see
 it on the personal agenda (Chinese, then English)."""
 
+from eventsys.conferences.models import Conference
 from eventsys.extensions import db
-from tests.agenda.helpers import ask_forums, make_programme
+from tests.agenda.helpers import ask_forums, draft_session, make_programme, release
 
 WIDTH = 375
 
@@ -70,6 +71,23 @@ def test_attendee_enrolls_on_a_phone_and_reads_the_agenda(
         )
         fits(phone)
         phone.screenshot(path=str(tmp_path / "agenda-en.png"), full_page=True)
+
+        # The organizers move the workshop in the draft: the phone shows it where it was
+        # published until the next release, then at its new time.
+        with sqlite_app.app_context():
+            conference = db.session.execute(db.select(Conference)).scalar_one()
+            workshop = draft_session(conference, "ws-llm")
+            workshop.starts_at = workshop.starts_at.replace(hour=7)  # 15:00 in Chengdu
+            workshop.ends_at = workshop.ends_at.replace(hour=8)
+            db.session.commit()
+            phone.reload()
+            item = phone.locator('div.agenda-item[data-session="ws-llm"]')
+            assert "09:00–11:00" in item.inner_text()
+            release(conference, "v2")
+            db.session.remove()
+        phone.reload()
+        item = phone.locator('div.agenda-item[data-session="ws-llm"]')
+        assert "15:00–16:00" in item.inner_text()
         assert not violations, [m.text for m in violations]
     finally:
         context.close()

@@ -179,3 +179,44 @@ def test_a_list_with_scans_and_a_category_a_list_admits_cannot_be_deleted(ctx, c
     db.session.expire_all()
     assert db.session.get(CheckinList, main.id) is not None
     assert db.session.get(Category, guest.id) is not None
+
+
+def test_the_form_leaves_out_cancelled_sessions_but_keeps_a_lists_own(ctx, client):
+    from eventsys.db_types import utcnow
+    from eventsys.schedule.models import ScheduleSession
+
+    def session(code, title, hour):
+        return {
+            "code": code,
+            "title": title,
+            "kind": "plenary",
+            "room": "hall-a",
+            "forum": None,
+            "starts_at": f"2026-12-18T{hour:02d}:00",
+            "ends_at": f"2026-12-18T{hour + 1:02d}:00",
+            "capacity": None,
+            "speakers": [],
+        }
+
+    conference = make_conference(
+        categories=CATEGORIES,
+        sessions=[session("opening", "开幕式", 9), session("dinner", "欢迎晚宴", 18)],
+        checkin_lists=[{"code": "dinner", "name": "晚宴入口", "session": "dinner"}],
+    )
+    dinner = db.session.execute(
+        select(ScheduleSession).where(ScheduleSession.code == "dinner")
+    ).scalar_one()
+    dinner.cancelled_at = utcnow()
+    db.session.commit()
+    make_user("org@example.com", "organizer", conference)
+    login(client, "org@example.com", PASSWORD)
+    page = "/manage/cy-2026/checkin_lists/"
+    new = client.get(page).get_data(as_text=True)
+    assert 'value="opening"' in new and 'value="dinner"' not in new
+    own = db.session.execute(select(CheckinList).where(CheckinList.code == "dinner")).scalar_one()
+    edit = client.get(f"{page}{own.id}/edit").get_data(as_text=True)
+    assert '<option selected value="dinner">dinner · 欢迎晚宴（已取消）</option>' in edit
+    # A cancelled session posted for a new list is refused; nothing saved.
+    response = submit(client, page, {"code": "late", "name": "迟到入口", "session": "dinner"})
+    assert response.status_code == 422
+    assert db.session.execute(select(CheckinList).where(CheckinList.code == "late")).first() is None
