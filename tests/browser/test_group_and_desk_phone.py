@@ -72,7 +72,7 @@ def test_group_form_on_a_phone(sqlite_app, live_server, small_phone):
 
     # Adding rows keeps what was typed (no reload) and the new row is ready to type in.
     before = rows.count()
-    page.get_by_role("button", name="增加一人").click()
+    page.get_by_role("button", name="添加人员").click()
     assert rows.count() == before + 1
     assert first.get_by_label("姓名").input_value() == "甲"
     assert page.locator("#organization").input_value() == "西南交通大学科技处"

@@ -114,7 +114,7 @@ def test_staff_pages_on_a_phone_in_both_languages(sqlite_app, live_server, brows
     phone.goto(live_server.url + "/manage/cy-2026/signings/")
     assert "3,500.00万元" in phone.content()
     phone.goto(live_server.url + "/manage/cy-2026/signings/tallies")
-    phone.get_by_role("button", name="English").click()
+    phone.get_by_role("link", name="English").click()
     phone.wait_for_load_state()
     assert "By region" in phone.content()
     phone.screenshot(path=str(shots / "en-tallies.png"), full_page=True)
