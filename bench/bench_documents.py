@@ -21,6 +21,7 @@ printed); the ratios measured in the same run are the fairer comparison.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import secrets
@@ -293,10 +294,12 @@ def main(argv: list[str] | None = None) -> int:
             db.session.commit()
             programme = published_programme(timetable)
             built, built_cpu, data = cpu_once(lambda: printed.build(timetable, programme))
-            pages = data.count(b"/Type /Page\n") or data.count(b"/Type /Page")
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(io.BytesIO(data)).pages)
             print(
                 f"  programme PDF  {built:6.2f} s first build of a release"
-                f" ({built_cpu:.2f} s CPU)  ({len(data) // 1024} kB, ~{pages} pages)"
+                f" ({built_cpu:.2f} s CPU)  ({len(data) // 1024} kB, {pages} pages)"
             )
             db.session.remove()
             db.engine.dispose()
