@@ -123,3 +123,45 @@ def test_a_hostile_region_is_text_in_the_report(app, runner, tmp_path):
     text, data = report(app, runner, tmp_path)
     assert '<img src="http://127.0.0.1:9/x">' in text.replace("\n", "")
     assert b"/Subtype /Image" not in data
+
+
+def test_the_section_costs_the_same_queries_for_4_or_40_projects(ctx):
+    from sqlalchemy import event
+
+    from eventsys.signing.report import report_section
+
+    conference = signing_conference()
+    seed(conference)
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            report_section(conference)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    actor = services.Actor(label="test")
+    for n in range(36):
+        services.create_project(
+            conference,
+            {
+                "title": f"批量项目{n}",
+                "party_a": f"甲方{n}",
+                "party_b": "乙方",
+                "region": f"地区{n % 9}",
+                "sector": "新能源",
+                "amount_wan": "1",
+                "forum": "ai",
+                "signed_on": "2026-12-18",
+            },
+            actor,
+        )
+    db.session.commit()
+    assert statements() == few <= 10
