@@ -120,6 +120,7 @@ def _content(registration: Registration, event: str, title: str, category: str) 
         "lead": lead,
         "reason": reason,
         "show_qr": status == Status.CONFIRMED and QR_KIND in attachment_kinds(),
+        "ticket_attached": status == Status.CONFIRMED and TICKET_KIND in attachment_kinds(),
         "offer": offer,
         "ended": ended,
     }
@@ -162,7 +163,7 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
             attachments.append(
                 attachment_spec(QR_KIND, registration=registration.id, base=base, cid=cid)
             )
-        if registration.status == Status.CONFIRMED and TICKET_KIND in attachment_kinds():
+        if content["ticket_attached"]:
             attachments.append(
                 attachment_spec(TICKET_KIND, registration=registration.id, base=base)
             )

@@ -36,19 +36,29 @@ def test_a_confirmed_registration_gets_its_e_ticket_as_a_pdf(app, tmp_path):  # 
     assert data.startswith(b"%PDF")
     text = pdf_text(data, tmp_path)
     assert "王敏" in text and "四川大学" in text
+    text_part = message.get_body(("plain",)).get_content()
+    html_part = message.get_body(("html",)).get_content()
+    assert (
+        "电子票已作为 PDF 附在本邮件中" in text_part
+        and "电子票已作为 PDF 附在本邮件中" in html_part
+    )
     # The QR code inline is still there beside it.
     assert [p.get_content_type() for p in message.walk() if p.get_content_maintype() == "image"]
 
 
 def test_an_english_ticket_for_an_english_registration(app, tmp_path):  # noqa: F811
     _id, email = register(app, name="Alice Smith", locale="en")
-    (ticket,) = pdfs(last_to(app, email))
+    message = last_to(app, email)
+    assert "Your e-ticket is attached as a PDF" in message.get_body(("plain",)).get_content()
+    (ticket,) = pdfs(message)
     assert "Alice Smith" in pdf_text(ticket.get_content(), tmp_path)
 
 
 def test_pending_and_waitlisted_registrations_get_no_ticket(app):  # noqa: F811
     _id, pending = register(app, "guest")
-    assert pdfs(last_to(app, pending)) == []
+    message = last_to(app, pending)
+    assert pdfs(message) == []
+    assert "电子票" not in message.get_body(("plain",)).get_content()
     register(app, "student")  # the one place
     _id, waiting = register(app, "student")
     message = last_to(app, waiting)
