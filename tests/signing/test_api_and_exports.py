@@ -152,7 +152,9 @@ def test_the_json_section_round_trips(ctx):
 
 
 def test_the_comparison_with_the_last_edition(ctx):
-    last = signing_conference(slug="cy-2025", starts_on="2025-12-18", ends_on="2025-12-19")
+    last = signing_conference(
+        slug="cy-2025", starts_on="2025-12-18", ends_on="2025-12-19", sessions=[]
+    )
     conference = signing_conference()
     actor = services.Actor(label="t")
     services.create_project(
