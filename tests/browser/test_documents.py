@@ -77,7 +77,7 @@ def test_documents_pages_on_a_phone_in_both_languages(sqlite_app, live_server, s
     for language in ("zh", "en"):
         if language == "en":
             page.goto(live_server.url + "/manage/cy-2026/")
-            page.get_by_role("button", name="English").first.click()
+            page.get_by_role("link", name="English").first.click()
         page.goto(live_server.url + "/manage/cy-2026/badges")
         heading = "胸牌" if language == "zh" else "Badges"
         page.get_by_role("heading", name=heading, exact=True).wait_for()
