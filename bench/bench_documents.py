@@ -5,19 +5,23 @@
   layout and in writing the PDF (font subsetting); the ticket as a PNG picture (Pillow);
 - 1,000 badges (A6 and A4 four-up): in one process as one document, and in parallel chunks
   joined with pypdf (``badges_pdf``, what the command and the job do);
-- the summary report of a conference with 3,000 registrations, most of them checked in.
+- the summary report of a conference with 3,000 registrations, most of them checked in, then
+  with 820 signed projects too (the signing section: tallies, charts, region × sector);
+- the printed programme (``/c/<slug>/programme.pdf``) of a 400-session, 1,500-person
+  timetable: the first build of a release (later requests read the kept bytes).
 
 Warm figures are the median of ``--repeat`` runs after one unmeasured run. All figures are
 wall-clock seconds: on a shared machine they grow with the load (the load average is
 printed); the ratios measured in the same run are the fairer comparison.
 
     python bench/bench_documents.py [--badges 1000] [--attendees 3000] [--repeat 5]
-                                    [--layouts a6,a4-4up]
+                                    [--layouts a6,a4-4up] [--signings 820] [--sessions 400]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import secrets
@@ -161,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attendees", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--layouts", default="a6,a4-4up", help="badge layouts to measure")
+    parser.add_argument("--signings", type=int, default=820)
+    parser.add_argument("--sessions", type=int, default=400)
+    parser.add_argument("--people", type=int, default=1500)
     args = parser.parse_args(argv)
 
     from sqlalchemy import select
@@ -265,6 +272,34 @@ def main(argv: list[str] | None = None) -> int:
                 f"  report PDF  {report_cold:6.2f} s first ({report_cpu:.2f} s CPU),"
                 f" {report_warm:6.2f} s warm"
                 f"  ({len(data) // 1024} kB)"
+            )
+
+            import bench_schedule
+            import bench_signing
+
+            from eventsys.conferences.jsonio import load_conference
+            from eventsys.schedule import printed, releases
+            from eventsys.schedule.published import published_programme
+
+            bench_signing.fill(conference, args.signings, seed=2026)
+            with_signings, signing_cpu, data = cpu_once(lambda: report_pdf(conference))
+            print(
+                f"  with {args.signings} signed projects  {with_signings:6.2f} s"
+                f" ({signing_cpu:.2f} s CPU)  ({len(data) // 1024} kB)"
+            )
+
+            print(f"\n== printed programme ({args.sessions} sessions, {args.people} people)")
+            timetable = load_conference(bench_schedule.conference_json(args.sessions, args.people))
+            releases.publish(timetable, "1")
+            db.session.commit()
+            programme = published_programme(timetable)
+            built, built_cpu, data = cpu_once(lambda: printed.build(timetable, programme))
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(io.BytesIO(data)).pages)
+            print(
+                f"  programme PDF  {built:6.2f} s first build of a release"
+                f" ({built_cpu:.2f} s CPU)  ({len(data) // 1024} kB, {pages} pages)"
             )
             db.session.remove()
             db.engine.dispose()

@@ -69,6 +69,9 @@ DEFAULTS = {
     # Drawn QR codes (SVG), one file per code text, shared by the workers of this machine;
     # default instance/qr-cache. Empty: keep them only in each worker's memory.
     "QR_CACHE_DIR": None,
+    # The printed programme, one PDF per release, language and conference details, shared by
+    # the workers of this machine; default instance/programme-pdf. Empty: memory only.
+    "PROGRAMME_PDF_DIR": None,
 }
 
 # Environment variables read at start-up: name -> config key.
@@ -120,6 +123,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["JOBS_DATABASE"] = str(instance / "jobs.db")
     app.config["JOB_FILES"] = str(instance / "job-files")
     app.config["QR_CACHE_DIR"] = str(instance / "qr-cache")
+    app.config["PROGRAMME_PDF_DIR"] = str(instance / "programme-pdf")
 
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -63,6 +63,7 @@ def build_app(database: str, tmp_path, **extra):
         "JOBS_DATABASE": str(tmp_path / "jobs.db"),
         "JOB_FILES": str(tmp_path / "job-files"),
         "QR_CACHE_DIR": str(tmp_path / "qr-cache"),
+        "PROGRAMME_PDF_DIR": str(tmp_path / "programme-pdf"),
         **extra,
     }
     app = create_app(config)

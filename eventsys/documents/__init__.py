@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     """Pages, commands, links, the report's registration and check-in sections, and the
     start-up check for a Chinese font."""
-    from eventsys import pdf
+    from eventsys import mail, pdf
     from eventsys.conferences import extend
-    from eventsys.documents import cli, report, views  # noqa: F401
+    from eventsys.documents import cli, report, services, views
 
     pdf.check_cjk_font(app)
     app.register_blueprint(views.bp)
@@ -22,5 +22,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["staff_documents"] = views.staff_documents
     cli.register(app)
     report.register_sections(app)
+    mail.register_attachment(services.TICKET_MAIL_KIND, services.mail_ticket_attachment)
     extend.add_nav(app, "documents_staff.badges", _l("Badges"), role="staff", order=44)
     extend.add_nav(app, "documents_staff.report_page", _l("Report"), role="staff", order=46)

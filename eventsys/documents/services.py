@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, object_session
 
 from eventsys import pdf
 from eventsys.checkin.codes import checkin_code
@@ -72,10 +72,12 @@ def badge_settings(conference: Conference) -> BadgeSettings:
 
 
 def category_colours(conference: Conference) -> dict[int, tuple[str, str]]:
-    """{category id: (band colour, text colour)} for every category of the conference."""
+    """{category id: (band colour, text colour)} for every category of the conference (read
+    through the conference's own session: the mail worker builds tickets in its own)."""
+    session = object_session(conference) or db.session
     saved = {
         row.category_id: (row.colour, row.text_colour)
-        for row in db.session.execute(
+        for row in session.execute(
             select(BadgeColour).where(BadgeColour.conference_id == conference.id)
         ).scalars()
     }
@@ -368,7 +370,7 @@ def print_counts(conference: Conference) -> dict:
 # --- the e-ticket ---------------------------------------------------------------------------
 
 
-def ticket_item(registration: Registration) -> dict:
+def ticket_item(registration: Registration, base: str | None = None) -> dict:
     conference = registration.conference
     name = exportable(registration.name.strip())
     return {
@@ -382,7 +384,7 @@ def ticket_item(registration: Registration) -> dict:
         "category_en": exportable(registration.category.name_en or ""),
         "band_class": f"band-{registration.category_id}",
         "status": registration.status,
-        "qr": qr_svg(checkin_code(registration.checkin_token)),
+        "qr": qr_svg(checkin_code(registration.checkin_token, base)),
         "manual_code": _spaced(registration.manual_code),
         "title": exportable(conference.title),
         "title_en": exportable(conference.title_en or ""),
@@ -398,14 +400,15 @@ def check_ticket(registration: Registration) -> None:
         raise NotFound(_("This registration has no ticket: it is not confirmed."))
 
 
-def ticket_pdf(registration: Registration) -> bytes:
+def ticket_pdf(registration: Registration, base: str | None = None) -> bytes:
     """The attendee's e-ticket as a PDF (one A6 page), in the language they registered in.
-    Also what the confirmation mail attaches."""
+    Also what the confirmation mail attaches (``base``: the site's address, for the worker,
+    which has no request to ask)."""
     check_ticket(registration)
     conference = registration.conference
     with force_locale(_document_locale(registration.locale)):
         html = render_template(
-            "pdf/ticket.html", conference=conference, ticket=ticket_item(registration)
+            "pdf/ticket.html", conference=conference, ticket=ticket_item(registration, base)
         )
     return pdf.render_pdf(
         html,
@@ -420,6 +423,25 @@ def ticket_attachment(registration: Registration) -> tuple[str, str, bytes, str 
     if registration.status not in TICKET_STATUSES:
         return None
     return ticket_filename(registration, "pdf"), "application/pdf", ticket_pdf(registration), None
+
+
+TICKET_MAIL_KIND = "ticket_pdf"
+
+
+def mail_ticket_attachment(spec: dict, session) -> tuple[str, str, bytes, str | None]:
+    """Attachment builder ``ticket_pdf`` (``eventsys.mail.register_attachment``): the
+    e-ticket of ``spec["registration"]`` as a PDF file attached to the mail, built by the
+    worker at send time. A registration gone or no longer holding a ticket (cancelled in the
+    meantime) cannot get better by retrying: ``PermanentFailure``."""
+    from eventsys.mail import PermanentFailure
+
+    registration = session.get(Registration, spec.get("registration"))
+    if registration is None:
+        raise PermanentFailure(f"registration {spec.get('registration')} no longer exists")
+    if registration.status not in TICKET_STATUSES:
+        raise PermanentFailure(f"registration {registration.id} has no ticket any more")
+    data = ticket_pdf(registration, spec.get("base"))
+    return ticket_filename(registration, "pdf"), "application/pdf", data, None
 
 
 def ticket_filename(registration: Registration, extension: str) -> str:

@@ -23,6 +23,8 @@ from eventsys.urls import base_url, mail_base_url
 # The reason stored when attendees cancel on their own page (their mail says so instead).
 SELF_CANCEL_REASON = "cancelled by the attendee"
 QR_KIND = "qr_png"
+# The e-ticket PDF attached to a confirmed person's mail (the documents domain builds it).
+TICKET_KIND = "ticket_pdf"
 
 
 def manage_url(registration: Registration, base: str | None = None) -> str:
@@ -118,6 +120,7 @@ def _content(registration: Registration, event: str, title: str, category: str) 
         "lead": lead,
         "reason": reason,
         "show_qr": status == Status.CONFIRMED and QR_KIND in attachment_kinds(),
+        "ticket_attached": status == Status.CONFIRMED and TICKET_KIND in attachment_kinds(),
         "offer": offer,
         "ended": ended,
     }
@@ -159,6 +162,10 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
         if content["show_qr"]:
             attachments.append(
                 attachment_spec(QR_KIND, registration=registration.id, base=base, cid=cid)
+            )
+        if content["ticket_attached"]:
+            attachments.append(
+                attachment_spec(TICKET_KIND, registration=registration.id, base=base)
             )
         return Mail(
             to=registration.email,

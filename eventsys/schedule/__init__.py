@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """The editor and the public programme, the programme on the public page, the overview
-    card, the ``sessions`` JSON section, publish-schedule, and what the timetable hears from
-    set-up: rooms and forums in use cannot go."""
+    card, the ``sessions`` JSON section, the summary report's section, publish-schedule, and
+    what the timetable hears from set-up: rooms and forums in use cannot go."""
     from eventsys import signals
     from eventsys.conferences import extend
-    from eventsys.schedule import cli, editor_views, jsonio, services, views
+    from eventsys.schedule import cli, editor_views, jsonio, report, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(editor_views.bp)
@@ -31,3 +31,4 @@ def init_app(app: Flask) -> None:
     extend.add_public_section(app, views.programme_section, order=30)
     extend.add_dashboard_section(app, views.dashboard_section, order=30)
     extend.add_json_section(app, jsonio.SECTION)
+    extend.add_report_section(app, extend.ReportSection("schedule", 35, report.report_section))

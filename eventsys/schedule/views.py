@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference
 from eventsys.extensions import db
-from eventsys.schedule import exports
+from eventsys.schedule import exports, printed
 from eventsys.schedule.labels import (
     change_label,
     conflict_label,
@@ -190,7 +190,8 @@ EXPORT_CACHE_SIZE = 32
 def _export(conference: Conference, kind: str, build, mimetype: str) -> Response:
     """An export of the latest release, built once per worker: a release never changes, so
     the same release (with the same conference details, language and address) gives the same
-    bytes. Answers 304 to a client that has them (ETag)."""
+    bytes. Answers 304 to a client that has them (ETag). The PDF is also kept on disk, built
+    once for all the worker processes."""
     release = latest_release(conference)
     if release is None:
         abort(404, description="The programme has not been published yet.")
@@ -199,6 +200,7 @@ def _export(conference: Conference, kind: str, build, mimetype: str) -> Response
         kind,
         release.id,
         release.number,
+        release.published_at.isoformat(),
         conference.title,
         conference.timezone,
         conference.venue,
@@ -207,10 +209,15 @@ def _export(conference: Conference, kind: str, build, mimetype: str) -> Response
         root,
         str(get_locale()),
     )
+    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     cache = current_app.extensions.setdefault("eventsys_schedule_exports", OrderedDict())
     body = cache.get(key)
     if body is None:
-        body = build(conference, published_programme(conference), _session_url(conference))
+
+        def make():
+            return build(conference, published_programme(conference), _session_url(conference))
+
+        body = printed.cached(f"{conference.id}-{etag}", make) if kind == "pdf" else make()
         if not isinstance(body, bytes):
             body = json.dumps(body).encode()
         cache[key] = body
@@ -219,9 +226,10 @@ def _export(conference: Conference, kind: str, build, mimetype: str) -> Response
     else:
         cache.move_to_end(key)
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'inline; filename="{conference.slug}.{kind}"'
+    name = f"{conference.slug}-programme.pdf" if kind == "pdf" else f"{conference.slug}.{kind}"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=60"
-    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
@@ -235,6 +243,13 @@ def schedule_ics(conference: Conference):
 @conference_view(None)
 def schedule_xml(conference: Conference):
     return _export(conference, "xml", exports.frab_xml, "application/xml")
+
+
+@bp.get("/programme.pdf")
+@conference_view(None)
+def programme_pdf(conference: Conference):
+    """The printed programme of the latest release, in the page's language."""
+    return _export(conference, "pdf", printed.build, "application/pdf")
 
 
 @bp.get("/schedule.json")

@@ -117,10 +117,17 @@ def test_other_domains_add_their_sections(app, runner, tmp_path):
     def programme(conference):
         return "<section><h2>日程 Programme</h2></section>"
 
-    extend.add_report_section(app, extend.ReportSection("signing", 60, signed_projects))
-    extend.add_report_section(app, extend.ReportSection("schedule", 10, programme))
+    extend.add_report_section(app, extend.ReportSection("example-last", 60, signed_projects))
+    extend.add_report_section(app, extend.ReportSection("example-first", 10, programme))
     names = [s.name for s in extend.registry(app).report_sections]
-    assert names == ["schedule", "registration", "checkin", "signing"]
+    assert names == [
+        "example-first",
+        "registration",
+        "checkin",
+        "schedule",
+        "signing",
+        "example-last",
+    ]
     with app.app_context():
         make_conference()
     out = tmp_path / "report.pdf"

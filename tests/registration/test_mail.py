@@ -64,9 +64,13 @@ def test_registration_mail_over_smtp_in_the_attendees_language(tmp_path, smtp):
     chinese, english = sorted(inbox.messages, key=lambda m: m["To"] != "wm@example.com")
     assert chinese["To"] == "wm@example.com"
     assert "报名已确认" in subject(chinese)
-    # HTML with a plain-text part: the text is the first alternative.
-    assert chinese.get_content_type() == "multipart/alternative"
-    body = chinese.get_payload()[0].get_payload(decode=True).decode("utf-8")
+    # HTML with a plain-text part (the text is the first alternative), and the e-ticket
+    # attached beside them.
+    assert chinese.get_content_type() == "multipart/mixed"
+    alternative = chinese.get_payload()[0]
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert chinese.get_payload()[1].get_content_type() == "application/pdf"
+    body = alternative.get_payload()[0].get_payload(decode=True).decode("utf-8")
     assert "王敏" in body and "https://meeting.example.org/r/" in body
     assert "confirmed" in subject(english)
     assert "meeting@example.org" in english["From"]

@@ -82,7 +82,9 @@ def register(app, category="delegate", locale="zh_CN", **changes):
 def test_a_confirmed_registration_gets_html_text_and_its_qr_code_inline(app, tmp_path):
     _id, email = register(app, name="王敏")
     message = last_to(app, email)
-    assert message.get_content_type() == "multipart/alternative"
+    # Text and HTML as alternatives, with the e-ticket PDF attached beside them.
+    assert message.get_content_type() == "multipart/mixed"
+    assert message.get_payload()[0].get_content_type() == "multipart/alternative"
     text, html = parts(message)
     assert "王敏，您好" in text and "报名已确认" in text
     assert "https://meeting.example.org/r/" in text
