@@ -33,6 +33,7 @@ from eventsys.registration.forms import (
     registration_form,
 )
 from eventsys.registration.models import Registration
+from eventsys.registration.notifications import SELF_CANCEL_REASON
 from eventsys.registration.questions import questions_of
 from eventsys.registration.seats import places_left
 from eventsys.registration.statuses import ENDED_STATUSES, Status
@@ -402,7 +403,7 @@ def cancel(token: str):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    if attempt(lambda: services.cancel(registration, reason="cancelled by the attendee")):
+    if attempt(lambda: services.cancel(registration, reason=SELF_CANCEL_REASON)):
         flash(_("Your registration has been cancelled."), "info")
     return redirect(url_for("registration.manage", token=token))
 
