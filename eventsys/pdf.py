@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from flask import Flask, current_app
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -87,10 +88,10 @@ def render_pdf(html: str, *, stylesheets: tuple[str, ...] = (), url_fetcher=None
     return _render(html, stylesheets, url_fetcher)
 
 
-def _render(html: str, stylesheets: Sequence[str], url_fetcher) -> bytes:
+def _render(html: str, stylesheets: Sequence[str], url_fetcher, finisher=None) -> bytes:
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher)
     css = [CSS(string=text, base_url=BASE_URL, url_fetcher=url_fetcher) for text in stylesheets]
-    return document.write_pdf(stylesheets=css)
+    return document.write_pdf(stylesheets=css, finisher=finisher)
 
 
 def stylesheet(name: str) -> str:
@@ -121,7 +122,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         if _POOL is not None:
             _POOL.shutdown(wait=False, cancel_futures=True)
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint", "eventsys.pdf"])
+        context.set_forkserver_preload(["weasyprint", "eventsys.pdf", "eventsys.documents.qr"])
         _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         _POOL_SIZE = workers
     return _POOL
@@ -142,11 +143,9 @@ def _render_chunk(
     html: str,
     stylesheets: tuple[str, ...],
     static_folder: str,
-    prepare: Callable[[str], str] | None = None,
+    finisher: Callable | None = None,
 ) -> bytes:
-    if prepare is not None:
-        html = prepare(html)
-    return _render(html, stylesheets, StaticOnlyFetcher(static_folder))
+    return _render(html, stylesheets, StaticOnlyFetcher(static_folder), finisher)
 
 
 def default_workers() -> int:
@@ -159,13 +158,14 @@ def render_pdf_chunks(
     stylesheets: tuple[str, ...] = (),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    prepare: Callable[[str], str] | None = None,
+    finisher: Callable | None = None,
 ) -> bytes:
     """One PDF of several HTML documents (``chunks``, each a whole document with its own
     pages), rendered in parallel processes and joined in order. ``progress(done, total)`` is
-    called as chunks finish. ``prepare(html)``, a module-level function, runs in the
-    rendering process on each chunk first (drawing its QR codes, say). One chunk, or one
-    worker, renders here in this process."""
+    called as chunks finish. ``finisher(document, pdf)``, a module-level function, runs in
+    the rendering process once each chunk is laid out, before its PDF is written (WeasyPrint's
+    ``write_pdf(finisher=...)``: painting its QR codes, say). One chunk, or one worker,
+    renders here in this process."""
     workers = workers or current_app.config.get("PDF_WORKERS") or default_workers()
     static_folder = str(current_app.static_folder)
     total = len(chunks)
@@ -174,14 +174,14 @@ def render_pdf_chunks(
     if total == 1 or workers == 1:
         parts = []
         for done, html in enumerate(chunks, start=1):
-            parts.append(_render_chunk(html, tuple(stylesheets), static_folder, prepare))
+            parts.append(_render_chunk(html, tuple(stylesheets), static_folder, finisher))
             if progress:
                 progress(done, total)
         return join_pdfs(parts)
     try:
         pool = _pool(workers)
         futures = [
-            pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, prepare)
+            pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, finisher)
             for html in chunks
         ]
         parts = []
@@ -194,7 +194,7 @@ def render_pdf_chunks(
         current_app.logger.warning("rendering in one process: %s", error)
         shutdown_pool()
         return render_pdf_chunks(
-            chunks, stylesheets=stylesheets, workers=1, progress=progress, prepare=prepare
+            chunks, stylesheets=stylesheets, workers=1, progress=progress, finisher=finisher
         )
     return join_pdfs(parts)
 
@@ -207,10 +207,138 @@ def join_pdfs(parts: Sequence[bytes]) -> bytes:
 
     writer = PdfWriter()
     for part in parts:
-        writer.append(io.BytesIO(part))
+        # (No outlines to import: looking for them took as long as the rest of the join.)
+        writer.append(io.BytesIO(part), import_outline=False)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --- after the layout: painting into the pages, stamping repeated parts ----------------------
+#
+# WeasyPrint calls a finisher, ``write_pdf(finisher=f)``, with the laid-out document and the
+# PDF (pydyf) before writing it. Each page has a content stream that first flips the y axis
+# (points from the top-left corner of the page) and then paints the page between q and Q in
+# CSS pixels; what a finisher appends to it is painted over the page in that flipped space.
+# Where an element was laid out is read from the pages' box trees (``Page._page_box``: there
+# is no public API for it): ``tests/documents/test_badges.py`` reads every badge back from
+# the rendered pages, codes and positions, so a change there is caught.
+
+PX = 0.75  # points per CSS pixel (documents are written at zoom 1)
+
+
+class Finishers:
+    """Several finishers run in order as one (picklable when they are module-level
+    functions, for the rendering processes)."""
+
+    def __init__(self, *finishers: Callable):
+        self.finishers = finishers
+
+    def __call__(self, document, pdf) -> None:
+        for finisher in self.finishers:
+            finisher(document, pdf)
+
+
+def laid_out_elements(page, attributes: Sequence[str]):
+    """``(box, element)`` for each element of ``page`` that has one of ``attributes``, its
+    outermost box only, in no particular order."""
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if (
+            element is not None
+            and getattr(box, "pseudo_type", None) is None
+            and any(element.get(name) is not None for name in attributes)
+        ):
+            yield box, element
+            continue
+        stack.extend(getattr(box, "children", ()))
+
+
+def page_objects(document, pdf) -> list:
+    """The PDF page dictionaries of ``document.pages``, in the same order."""
+    kids = pdf.pages["Kids"]
+    if len(kids) != 3 * len(document.pages):
+        raise RuntimeError("the PDF's pages are not the document's any more")
+    return [pdf.objects[number] for number in kids[0::3]]
+
+
+def _referenced(pdf, reference: bytes):
+    return pdf.objects[int(bytes(reference).split()[0])]
+
+
+def page_stream(pdf, page_object):
+    """The content stream of a page dictionary that WeasyPrint wrote."""
+    return _referenced(pdf, page_object["Contents"])
+
+
+STAMP_TEMPLATE = "data-stamp-template"
+STAMP = "data-stamp"
+
+
+def stamp_repeated_parts(document, pdf) -> None:
+    """A finisher: what is the same on many pages is laid out once and stamped on each.
+
+    An element with ``data-stamp-template="key"``, alone on its page, is that page's part
+    "key": the page's painting becomes a form (a PDF Form XObject: drawn once, referenced by
+    every page that shows it) and the page is left out of the PDF. On every page, each element
+    with ``data-stamp="key"`` gets the form painted over it, moved so that the template's
+    element and this one coincide. Text stays text and vector art stays vector art; the
+    fonts are the document's own (the forms share the pages' resources)."""
+    pages = page_objects(document, pdf)
+    templates = {}  # key: (page number, x, y)
+    uses = []  # (page number, key, x, y)
+    for number, page in enumerate(document.pages):
+        for box, element in laid_out_elements(page, (STAMP_TEMPLATE, STAMP)):
+            x, y = box.border_box_x(), box.border_box_y()
+            if element.get(STAMP_TEMPLATE) is not None:
+                templates.setdefault(element.get(STAMP_TEMPLATE), (number, x, y))
+            else:
+                uses.append((number, element.get(STAMP), x, y))
+    if not templates:
+        return
+    forms = {}
+    for index, (key, (number, x, y)) in enumerate(templates.items()):
+        page, page_object = document.pages[number], pages[number]
+        stream = page_stream(pdf, page_object)
+        # The page's own painting without its first operator, the flip of the y axis: the
+        # form is painted in the flipped space of the page that shows it.
+        form = pydyf.Stream(
+            stream.stream[1:],
+            pydyf.Dictionary(
+                {
+                    "Type": "/XObject",
+                    "Subtype": "/Form",
+                    "BBox": pydyf.Array((0, 0, page.width * PX, page.height * PX)),
+                    "Resources": page_object["Resources"],
+                }
+            ),
+            compress=stream.compress,
+        )
+        pdf.add_object(form)
+        name = f"Stamp{index}"
+        _referenced(pdf, page_object["Resources"])["XObject"][name] = form.reference
+        forms[key] = (name, x, y)
+    for number, key, x, y in uses:
+        if key not in forms:
+            continue
+        name, template_x, template_y = forms[key]
+        page_stream(pdf, pages[number]).stream.append(
+            f"q 1 0 0 1 {(x - template_x) * PX:.4f} {(y - template_y) * PX:.4f} cm /{name} Do Q"
+        )
+    # The templates' pages are left out of the page tree (and emptied).
+    left_out = {templates[key][0] for key in templates}
+    kids = []
+    for number, page_object in enumerate(pages):
+        if number in left_out:
+            stream = page_stream(pdf, page_object)
+            stream.stream = []
+            page_object.clear()
+        else:
+            kids.extend((page_object.number, 0, "R"))
+    pdf.pages["Kids"] = pydyf.Array(kids)
+    pdf.pages["Count"] = len(kids) // 3
 
 
 # --- fonts -----------------------------------------------------------------------------------

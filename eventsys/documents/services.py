@@ -31,7 +31,7 @@ from eventsys.documents.models import (
     BadgeSettings,
     Certificate,
 )
-from eventsys.documents.qr import fill_qr_placeholders, qr_placeholder, qr_svg
+from eventsys.documents.qr import paint_qr_boxes, qr_box, qr_svg
 from eventsys.documents.text_fit import fit_line, size_rules
 from eventsys.errors import NotFound, ValidationError
 from eventsys.extensions import db
@@ -182,8 +182,9 @@ def badge_item(
     registration: Registration, settings: BadgeSettings, *, inline_qr: bool = False
 ) -> dict:
     """One badge, as the template reads it. Text stays text (Jinja escapes it); an empty
-    organization leaves its line out. The QR code is a placeholder that the rendering process
-    draws (``qr.fill_qr_placeholders``), or with ``inline_qr`` the SVG itself."""
+    organization leaves its line out. The QR code is an empty box that the rendering process
+    paints into the PDF after the layout (``qr.paint_qr_boxes``), or with ``inline_qr`` (the
+    browser's preview) the SVG itself."""
     code = checkin_code(registration.checkin_token)
     name = exportable(registration.name.strip())
     organization = exportable((registration.organization or "").strip())
@@ -204,7 +205,7 @@ def badge_item(
         "category": exportable(category.name),
         "category_en": exportable(category.name_en or ""),
         "band_class": f"band-{category.id}",
-        "qr": Markup(qr_svg(code)) if inline_qr else qr_placeholder(code),
+        "qr": Markup(qr_svg(code)) if inline_qr else qr_box(code),
         "manual_code": _spaced(registration.manual_code),
         "footer": exportable(settings.footer or ""),
     }
@@ -279,10 +280,33 @@ def _badge_stylesheets(conference: Conference) -> tuple[str, ...]:
     return (pdf.stylesheet("common"), pdf.stylesheet("badge"), badge_css(conference))
 
 
+# Newlines (and the indentation after them) between two tags: the badge templates put them
+# only between blocks, where they are layout-free, but WeasyPrint would make boxes of them.
+_BETWEEN_TAGS_RE = re.compile(r">\s*\n\s*<")
+
+
 def badge_document(conference: Conference, items: list[dict], layout: str, header: dict) -> str:
-    return render_template(
-        "pdf/badges.html", conference=conference, items=items, layout=layout, header=header
+    """The HTML of a chunk of badges: first, on pages of their own, each category's shared
+    part (the conference's title, the colour band, the cut marks), laid out once and stamped
+    on the category's badges afterwards (``pdf.stamp_repeated_parts``), then each badge's own
+    part (the name, the organization, the codes)."""
+    shared: dict[str, dict] = {}
+    for item in items:
+        shared.setdefault(item["band_class"], item)
+    html = render_template(
+        "pdf/badges.html",
+        conference=conference,
+        items=items,
+        shared=list(shared.values()),
+        layout=layout,
+        header=header,
     )
+    return _BETWEEN_TAGS_RE.sub("><", html)
+
+
+# In each rendering process, once a chunk is laid out: its QR codes painted into their boxes,
+# then each category's shared part stamped on its badges (and its own page left out).
+BADGE_FINISHER = pdf.Finishers(paint_qr_boxes, pdf.stamp_repeated_parts)
 
 
 def badges_pdf(
@@ -314,7 +338,7 @@ def badges_pdf(
         stylesheets=_badge_stylesheets(conference),
         workers=workers,
         progress=progress,
-        prepare=fill_qr_placeholders,
+        finisher=BADGE_FINISHER,
     )
 
 
