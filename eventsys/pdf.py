@@ -13,6 +13,7 @@ Everything else (http, https, ftp, other files) is refused before any connection
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import mimetypes
 import multiprocessing
@@ -82,10 +83,13 @@ def fetcher() -> StaticOnlyFetcher:
     return StaticOnlyFetcher(current_app.static_folder)
 
 
-def render_pdf(html: str, *, stylesheets: tuple[str, ...] = (), url_fetcher=None) -> bytes:
-    """The PDF of ``html`` (already escaped by Jinja); ``stylesheets`` are CSS texts."""
+def render_pdf(
+    html: str, *, stylesheets: tuple[str, ...] = (), url_fetcher=None, finisher=None
+) -> bytes:
+    """The PDF of ``html`` (already escaped by Jinja); ``stylesheets`` are CSS texts;
+    ``finisher(document, pdf)`` runs once the pages are laid out (below)."""
     url_fetcher = url_fetcher or fetcher()
-    return _render(html, stylesheets, url_fetcher)
+    return _render(html, stylesheets, url_fetcher, finisher)
 
 
 def _render(html: str, stylesheets: Sequence[str], url_fetcher, finisher=None) -> bytes:
@@ -148,6 +152,23 @@ def _render_chunk(
     return _render(html, stylesheets, StaticOnlyFetcher(static_folder), finisher)
 
 
+def _render_chunk_in_worker(
+    html: str,
+    stylesheets: tuple[str, ...],
+    static_folder: str,
+    finisher: Callable | None = None,
+) -> bytes:
+    """``_render_chunk`` in a rendering process, with Python's cyclic garbage collector paused:
+    a chunk's boxes are hundreds of thousands of live objects that each collection of the
+    oldest generation walks again (measured: 1,000 A6 badges in 6.8 CPU-seconds with it,
+    5.8 without). Nothing else runs in these processes; it resumes after the chunk."""
+    gc.disable()
+    try:
+        return _render_chunk(html, stylesheets, static_folder, finisher)
+    finally:
+        gc.enable()
+
+
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -181,7 +202,7 @@ def render_pdf_chunks(
     try:
         pool = _pool(workers)
         futures = [
-            pool.submit(_render_chunk, html, tuple(stylesheets), static_folder, finisher)
+            pool.submit(_render_chunk_in_worker, html, tuple(stylesheets), static_folder, finisher)
             for html in chunks
         ]
         parts = []

@@ -8,7 +8,7 @@ import pytest
 
 from eventsys import pdf
 from tests.conftest import build_app
-from tests.documents.helpers import embedded_fonts, page_count, pdf_text
+from tests.documents.helpers import MM, embedded_fonts, page_count, pdf_text, word_boxes
 
 PAGE = """<!doctype html><html><body><p>第{n}页 page {n} 䶮𠇔</p></body></html>"""
 CSS = '@page { size: A6; margin: 10mm } body { font-family: "Noto Sans CJK SC" }'
@@ -67,3 +67,38 @@ def test_without_processes_the_chunks_render_here(sqlite_app, monkeypatch, caplo
         data = pdf.render_pdf_chunks(chunks, stylesheets=(CSS,), workers=2)
     assert page_count(data) == 3 and "第3页" in pdf_text(data)
     assert "rendering in one process: cannot fork" in caplog.text
+
+
+STAMPED = (
+    '<!doctype html><html><body><section class="page"><div class="card" data-stamp-template="k">'
+    '<p class="shared">共同部分 shared</p></div></section>{pages}</body></html>'
+)
+STAMPED_CSS = (
+    '@page { size: A6; margin: 0 } body { font-family: "Noto Sans CJK SC" }'
+    " .page { break-after: page; height: 148mm; position: relative }"
+    " .card { position: absolute; left: 10mm; width: 80mm; height: 40mm }"
+    " .shared { position: absolute; top: 30mm }"
+)
+
+
+def test_a_stamped_part_is_laid_out_once_and_painted_on_every_page(sqlite_app):
+    pages = "".join(
+        f'<section class="page"><div class="card" data-stamp="k" style="top: {n * 10}mm">'
+        f"<p>第{n}页</p></div></section>"
+        for n in range(1, 4)
+    )
+    with sqlite_app.app_context():
+        data = pdf.render_pdf(
+            STAMPED.format(pages=pages),
+            stylesheets=(STAMPED_CSS,),
+            finisher=pdf.stamp_repeated_parts,
+        )
+    assert page_count(data) == 3  # the template's page is left out
+    words = word_boxes(data)
+    for n in range(1, 4):
+        on_page = {w["text"]: w for w in words if w["page"] == n}
+        assert f"第{n}页" in on_page and "共同部分" in on_page
+        # Moved with its card: 30 mm below the card's top, itself n × 10 mm down the page.
+        assert on_page["共同部分"]["y0"] - on_page[f"第{n}页"]["y0"] == pytest.approx(
+            30 * MM, abs=1
+        )

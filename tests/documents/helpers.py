@@ -127,3 +127,16 @@ def word_boxes(data: bytes) -> list[dict]:
                 }
             )
     return words
+
+
+def decode_every_page(data: bytes, dpi: int = 150) -> list[list[str]]:
+    """The QR codes zbarimg reads on each page, in page order (one pdftoppm run)."""
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "doc.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(Path(folder) / "page")],
+            check=True,
+        )
+        images = sorted(Path(folder).glob("page*.png"), key=lambda p: int(p.stem.split("-")[-1]))
+        return [decode_qr_image(image.read_bytes()) for image in images]
