@@ -73,6 +73,10 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    with app.app_context():
+        from eventsys import txcache
+
+        txcache.listen()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
