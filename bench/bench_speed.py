@@ -314,10 +314,11 @@ def load_requests(args, url: str, workdir: Path, tokens: list[str], parts: set) 
                             short,
                         )
                     before = bench_checkin.cpu_of(server, url)
+                    before_app = bench_checkin.cpu_of(server)
                     result = bench_checkin.wrk(target, script or plain, wrk_env, args)
-                    result["cpu_ms"] = (
-                        (bench_checkin.cpu_of(server, url) - before) / result["requests"] * 1000
-                    )
+                    per_request = 1000 / result["requests"]
+                    result["app_cpu_ms"] = (bench_checkin.cpu_of(server) - before_app) * per_request
+                    result["cpu_ms"] = (bench_checkin.cpu_of(server, url) - before) * per_request
                     result["load"] = Path("/proc/loadavg").read_text().split()[0]
                     pair[name] = result
                 ratio = pair["eventsys"]["rps"] / pair["bare"]["rps"]
@@ -327,7 +328,8 @@ def load_requests(args, url: str, workdir: Path, tokens: list[str], parts: set) 
                     print(
                         f"round {round_number}  {label:<26} {name:<8} {r['rps']:8.1f} req/s  "
                         f"p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
-                        f"CPU {r['cpu_ms']:5.2f} ms/req  non-2xx {r['non_2xx']}  "
+                        f"CPU {r['cpu_ms']:5.2f} ms/req (server {r['app_cpu_ms']:5.2f})  "
+                        f"non-2xx {r['non_2xx']}  "
                         f"load {r['load']}",
                         flush=True,
                     )
