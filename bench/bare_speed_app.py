@@ -9,8 +9,8 @@ no Babel, no mail, no session).
 - ``GET /r/<token>``: the registration with its category and conference in one query, the
   conference's questions, a Jinja page with the ticket and a QR code (one SVG drawn at
   start-up: the floor draws nothing per request).
-- ``GET /c/<slug>/``: the conference, its categories, forums and programme (sessions with
-  rooms and forums), a Jinja page.
+- ``GET /c/<slug>/``: the conference, its categories, forums and the published programme (the
+  latest release's snapshot: sessions with rooms, forums and people), a Jinja page.
 
 Served by gunicorn exactly as the application (bench_speed.py), on the same database
 (``EVENTSYS_DATABASE_URL``), with the same schema.
@@ -18,10 +18,12 @@ Served by gunicorn exactly as the application (bench_speed.py), on the same data
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -151,8 +153,9 @@ PUBLIC = """<hgroup><h1>{{ c.title }}</h1><p>{{ c.starts_on }} – {{ c.ends_on 
 <a href="/c/{{ c.slug }}/register/group" role="button">团体报名</a></p>{% endif %}
 {% if forums %}<section><h2>分论坛</h2><ul>{% for f in forums %}<li>{{ f.name }}</li>{% endfor %}
 </ul></section>{% endif %}{% if sessions %}<section><h2>日程</h2>{% for s in sessions %}
-<article><h3>{{ s.title }}</h3><p>{{ s.starts_at }} – {{ s.ends_at }} · {{ s.room or '' }}
-{{ s.forum or '' }}<br><small>{{ s.speakers | join('、') }}</small></p></article>{% endfor %}
+<article><h3>{{ s.title }}</h3><p>{{ s.starts_at.strftime('%m-%d %H:%M') }} –
+{{ s.ends_at.strftime('%H:%M') }} · {{ s.room or '' }} {{ s.forum or '' }}
+<br><small>{{ s.speakers | join('、') }}</small></p></article>{% endfor %}
 </section>{% endif %}"""
 
 REGISTRATION = text(
@@ -207,24 +210,40 @@ def public(slug: str):
             text("SELECT * FROM forums WHERE conference_id = :id ORDER BY position, id"),
             {"id": conference.id},
         ).all()
-        rows = conn.execute(
+        # The published programme: the latest release's snapshot, as eventsys reads it.
+        snapshot = conn.execute(
             text(
-                "SELECT s.id, s.title, s.starts_at, s.ends_at, rooms.name AS room, "
-                "forums.name AS forum, p.name AS speaker, p.affiliation "
-                "FROM schedule_sessions s LEFT JOIN rooms ON rooms.id = s.room_id "
-                "LEFT JOIN forums ON forums.id = s.forum_id "
-                "LEFT JOIN session_speakers p ON p.session_id = s.id "
-                "WHERE s.conference_id = :id ORDER BY s.starts_at, s.position, s.id, p.position"
+                "SELECT snapshot FROM schedule_releases WHERE conference_id = :id "
+                "ORDER BY number DESC LIMIT 1"
             ),
             {"id": conference.id},
-        ).all()
-    sessions: dict[int, dict] = {}
-    for row in rows:
-        entry = sessions.setdefault(row.id, {**row._asdict(), "speakers": []})
-        if row.speaker:
-            entry["speakers"].append(f"{row.speaker}（{row.affiliation}）")
+        ).scalar()
+    snapshot = snapshot or {"sessions": [], "people": [], "rooms": [], "forums": []}
+    if isinstance(snapshot, str):  # SQLite returns the JSON text
+        snapshot = json.loads(snapshot)
+    rooms = {r["code"]: r["name"] for r in snapshot["rooms"]}
+    forum_names = {f["code"]: f["name"] for f in snapshot["forums"]}
+    people = {p["id"]: p for p in snapshot["people"]}
+    zone = ZoneInfo(conference.timezone)
+    sessions = []
+    for entry in snapshot["sessions"]:
+        speakers = [
+            f"{people[link['id']]['name']}（{people[link['id']]['organization']}）"
+            for link in entry["people"]
+            if link["id"] in people
+        ]
+        sessions.append(
+            {
+                "title": entry["title"],
+                "starts_at": datetime.fromisoformat(entry["starts_at"]).astimezone(zone),
+                "ends_at": datetime.fromisoformat(entry["ends_at"]).astimezone(zone),
+                "room": rooms.get(entry["room"]) if entry["room"] else None,
+                "forum": forum_names.get(entry["forum"]) if entry["forum"] else None,
+                "speakers": speakers,
+            }
+        )
     body = PUBLIC_TEMPLATE.render(
-        c=conference, categories=categories, forums=forums, sessions=sessions.values()
+        c=conference, categories=categories, forums=forums, sessions=sessions
     )
     return _page(conference.title, body)
 

@@ -72,7 +72,16 @@ def register_extensions(app: Flask) -> None:
 
         with app.app_context():
             configure_sqlite(db.engine)
+    elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        from eventsys.db_setup import ping_idle_connections
+
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config["POOL_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    with app.app_context():
+        from eventsys import txcache
+
+        txcache.listen()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, request, send_from_directory
@@ -23,14 +24,27 @@ FAVICON_CACHE = "public, max-age=86400"
 
 
 class StaticVersions:
-    """The content hash of each static file, recomputed only when its mtime changes."""
+    """The content hash of each static file, recomputed only when its mtime changes; the
+    file is looked at again at most once a second (a page names five static files)."""
+
+    RECHECK_SECONDS = 1.0
 
     def __init__(self, folder: str):
         self.folder = folder
         self._known: dict[str, tuple[int, int, str]] = {}
+        self._checked: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
     def version(self, filename: str) -> str | None:
+        now = time.monotonic()
+        checked = self._checked.get(filename)
+        if checked is not None and now - checked[0] < self.RECHECK_SECONDS:
+            return checked[1]
+        version = self._version(filename)
+        self._checked[filename] = (now, version)
+        return version
+
+    def _version(self, filename: str) -> str | None:
         path = safe_join(self.folder, filename)
         if path is None:
             return None

@@ -9,9 +9,12 @@ from pathlib import Path
 from flask import Flask
 
 DEFAULTS = {
-    # A connection is pinged before each use: after a database restart no request fails on a
-    # dead pooled connection. It costs a round trip per request (docs/PERFORMANCE.md, check-in).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # A pooled connection that lay idle for POOL_PING_IDLE_SECONDS is pinged before use, so
+    # that after a database restart no request fails on a dead one; a connection in steady use
+    # is not (a round trip saved on every request: docs/PERFORMANCE.md). Connections are
+    # replaced after an hour whatever happens (pool_recycle).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
+    "POOL_PING_IDLE_SECONDS": 10,
     # How long a worker keeps a resolved API token (its conference, owner and role) for the
     # check-in scan endpoint; a revoked token or a removed member still scans that long on
     # the other workers (docs/SECURITY.md). 0: resolve on every request.

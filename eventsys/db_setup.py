@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+import time
+
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 
@@ -27,3 +29,26 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it lay idle ``idle_seconds`` or more.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per request, though a connection
+    returned a moment ago is as alive as it was. A restarted or vanished server shows on
+    connections that waited; those are pinged, and a dead one is replaced before the request
+    uses it (the pool retries the checkout on ``DisconnectionError``)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        record.info["eventsys_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy):
+        since = record.info.get("eventsys_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # a new connection, or one in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping sends
+        except Exception as error:
+            raise exc.DisconnectionError(f"idle connection is gone: {error}") from error

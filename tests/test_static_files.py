@@ -49,6 +49,7 @@ def test_favicon(sqlite_app):
 def test_a_changed_file_gets_a_new_version(tmp_path):
     (tmp_path / "a.css").write_text("body { color: red }")
     versions = StaticVersions(str(tmp_path))
+    versions.RECHECK_SECONDS = 0  # look at the file on every call (a second between in use)
     first = versions.version("a.css")
     assert re.fullmatch(r"[0-9a-f]{12}", first)
     assert versions.version("a.css") == first
@@ -57,6 +58,19 @@ def test_a_changed_file_gets_a_new_version(tmp_path):
     assert versions.version("a.css") not in (None, first)
     assert versions.version("missing.css") is None
     assert versions.version("../etc/passwd") is None
+
+
+def test_a_file_is_looked_at_again_after_a_second(tmp_path, monkeypatch):
+    (tmp_path / "a.css").write_text("body { color: red }")
+    versions = StaticVersions(str(tmp_path))
+    clock = [100.0]
+    monkeypatch.setattr("eventsys.assets.time.monotonic", lambda: clock[0])
+    first = versions.version("a.css")
+    (tmp_path / "a.css").write_text("body { color: blue }")
+    os.utime(tmp_path / "a.css", ns=(1, 1))
+    assert versions.version("a.css") == first  # within the second: not looked at
+    clock[0] += 1.5
+    assert versions.version("a.css") not in (None, first)
 
 
 def test_login_and_account_forms_tell_password_managers_what_each_field_is(sqlite_app):

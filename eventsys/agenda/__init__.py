@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("AGENDA_CHANGE_MAIL_INLINE_MAX", 200)
 
     extend.add_attendee_section(app, views.attendee_section, order=20)
+    extend.add_conference_preload(
+        app, extend.Preload(services.preload_columns, services.remember_preloaded)
+    )
     extend.add_registration_section(
         app,
         extend.RegistrationSection(

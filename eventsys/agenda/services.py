@@ -40,6 +40,7 @@ from eventsys.i18n import localized
 from eventsys.registration.models import Registration
 from eventsys.registration.statuses import ACTIVE_STATUSES, Status
 from eventsys.schedule.models import ScheduleSession
+from eventsys.txcache import transaction_cache
 
 MAX_FORUM_LIMIT = 1_000_000
 
@@ -48,13 +49,44 @@ MAX_FORUM_LIMIT = 1_000_000
 
 
 def forum_settings(conference: Conference) -> ForumChoiceSettings:
-    """The conference's forum-choice rules (unsaved defaults when none were set: not asked)."""
-    settings = db.session.get(ForumChoiceSettings, conference.id)
+    """The conference's forum-choice rules (unsaved defaults when none were set: not asked).
+    Read once per transaction, or brought along with the conference (``preload_columns``);
+    only for reading (``save_forum_settings`` changes them)."""
+    cache = transaction_cache("agenda.forum_settings")
+    settings = cache.get(conference.id)
     if settings is None:
-        settings = ForumChoiceSettings(
-            conference_id=conference.id, mode="off", max_choices=None, changes_open=True
-        )
+        settings = db.session.get(ForumChoiceSettings, conference.id)
+        if settings is None:
+            settings = ForumChoiceSettings(
+                conference_id=conference.id, mode="off", max_choices=None, changes_open=True
+            )
+        cache[conference.id] = settings
     return settings
+
+
+def preload_columns(conference_id) -> list:
+    """The forum-choice rules as columns of the query that loads the conference."""
+    return [
+        select(column)
+        .where(ForumChoiceSettings.conference_id == conference_id)
+        .scalar_subquery()
+        .label(f"agenda_{column.key}")
+        for column in (
+            ForumChoiceSettings.mode,
+            ForumChoiceSettings.max_choices,
+            ForumChoiceSettings.changes_open,
+        )
+    ]
+
+
+def remember_preloaded(conference_id: int, values: dict) -> None:
+    mode = values["agenda_mode"]
+    transaction_cache("agenda.forum_settings")[conference_id] = ForumChoiceSettings(
+        conference_id=conference_id,
+        mode=mode or "off",
+        max_choices=values["agenda_max_choices"] if mode else None,
+        changes_open=bool(values["agenda_changes_open"]) if mode else True,
+    )
 
 
 def forum_limits(conference: Conference) -> dict[int, int | None]:
@@ -116,6 +148,7 @@ def save_forum_settings(
     settings.mode = mode
     settings.max_choices = max_choices
     settings.changes_open = changes_open
+    transaction_cache("agenda.forum_settings")[conference.id] = settings
     existing = {
         row.forum_id: row
         for row in db.session.execute(

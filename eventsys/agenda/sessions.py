@@ -15,7 +15,7 @@ from datetime import datetime
 
 from eventsys.conferences.models import Conference
 from eventsys.schedule.exports import ics_uid
-from eventsys.schedule.published import latest_release, published_sessions
+from eventsys.schedule.published import latest_release_id, published_sessions
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def from_published(conference_id: int, entry: dict) -> AttendeeSession:
 
 def is_published(conference: Conference) -> bool:
     """Whether the programme has been published at least once (read once per request)."""
-    return latest_release(conference) is not None
+    return latest_release_id(conference) is not None
 
 
 def sessions_for_attendees(conference: Conference) -> list[AttendeeSession]:

@@ -167,7 +167,7 @@ def _has_staff_token() -> bool:
 @bp.post("/conferences/<slug>/registrations")
 @limits.per_address(exempt_when=_has_staff_token)
 @limits.per_conference(exempt_when=_has_staff_token)
-@api_conference("staff", optional=True, load=(joinedload(Conference.categories),))
+@api_conference("staff", optional=True, load=(joinedload(Conference.categories),), preload=True)
 def create_registration(conference: Conference):
     body = _json_body()
     fields = _registration_fields(body)

@@ -141,7 +141,11 @@ def mail_qr_attachment(spec: dict, session) -> tuple[str, str, bytes, str | None
     registration = session.get(Registration, spec.get("registration"))
     if registration is None:
         raise PermanentFailure(f"registration {spec.get('registration')} no longer exists")
-    data = qr_png(checkin_code(registration.checkin_token, spec.get("base")), box_size=8)
+    code = checkin_code(registration.checkin_token, spec.get("base"))
+    data = qr_png(code, box_size=8)
+    # The attendee opens their page from this mail: its QR code is drawn now, here in the
+    # worker, and kept (QR_CACHE_DIR) for the page to read instead of drawing it.
+    qr_svg(code)
     return "qr-code.png", "image/png", data, spec.get("cid")
 
 

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from eventsys.auth.models import ApiToken, Membership, User
 from eventsys.auth.services import resolve_conference_token, role_allows, role_for
+from eventsys.conferences import extend
 from eventsys.conferences.models import Conference
 from eventsys.db_types import utcnow
 from eventsys.errors import Forbidden, NotFound, Unauthorized
@@ -169,7 +170,11 @@ def _serve_cached(key, cached, role: str, view, kwargs):
 
 
 def api_conference(
-    role: str | None, optional: bool = False, cached: bool = False, load: tuple = ()
+    role: str | None,
+    optional: bool = False,
+    cached: bool = False,
+    load: tuple = (),
+    preload: bool = False,
 ):
     """Decorate an API endpoint whose URL has ``<slug>``.
 
@@ -184,10 +189,15 @@ def api_conference(
 
     ``load``: loader options for the conference when it is read without a token (public
     requests), e.g. ``(joinedload(Conference.categories),)`` to read the categories with it in
-    one query.
+    one query; ``preload``: with the domains' facts of the conference too
+    (``extend.Preload``: its settings …), for an endpoint that reads them.
     """
 
     def decorator(view):
+        def preloaded_query():
+            query = select(Conference).where(Conference.slug == bindparam("slug")).options(*load)
+            return query, Conference.id, None
+
         @wraps(view)
         def wrapper(slug: str, **kwargs):
             g.api_token = None
@@ -200,7 +210,11 @@ def api_conference(
                     return _serve_cached(key, hit, role, view, kwargs)
             query = select(Conference).where(Conference.slug == slug).options(*load)
             if role is None or not (header or not optional):
-                conference = db.session.execute(query).unique().scalar_one_or_none()
+                conference = (
+                    extend.execute_with_preloads(preloaded_query, slug=slug)
+                    if preload
+                    else db.session.execute(query).unique().scalar_one_or_none()
+                )
                 if conference is None:
                     raise NotFound(f"No conference with slug {slug!r}.")
             else:

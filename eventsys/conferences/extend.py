@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from eventsys.conferences.models import Conference
+from eventsys.extensions import db
 
 _KEY = "eventsys.conferences"
 
@@ -105,6 +106,21 @@ class ReportSection:
 
 
 @dataclass
+class Preload:
+    """Facts a domain reads on the busiest pages (a conference's settings, whether an attendee
+    was checked in …), fetched as extra columns of the query that loads the conference or the
+    attendee's registration instead of by a query of their own.
+
+    ``columns(id_column)`` returns labelled scalar SQL expressions correlated to
+    ``id_column`` (the conference's id, or the registration's); ``remember(id, values)``
+    keeps what came back (a dict by label) where the domain's readers look first for the rest
+    of the transaction (``eventsys.txcache``). Labels start with the domain's name."""
+
+    columns: Callable[[Any], list]
+    remember: Callable[[int, dict], None]
+
+
+@dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
     part_kinds: dict[str, PartKind] = field(default_factory=dict)
@@ -114,6 +130,9 @@ class Registry:
     registration_sections: list[RegistrationSection] = field(default_factory=list)
     attendee: list[tuple[int, Callable[[Any], str]]] = field(default_factory=list)
     report_sections: list[ReportSection] = field(default_factory=list)
+    conference_preloads: list[Preload] = field(default_factory=list)
+    registration_preloads: list[Preload] = field(default_factory=list)
+    preloaded_queries: dict = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -204,3 +223,52 @@ def add_attendee_section(app: Flask, render: Callable[[Any], str], order=50) -> 
 
 def attendee_sections(registration) -> list[str]:
     return [render(registration) for _order, render in registry().attendee]
+
+
+def add_conference_preload(app: Flask, preload: Preload) -> None:
+    """Facts of a conference to read with it where ``execute_with_preloads`` loads it."""
+    registry(app).conference_preloads.append(preload)
+
+
+def add_registration_preload(app: Flask, preload: Preload) -> None:
+    """Facts of one registration to read with it on the attendee's own page."""
+    registry(app).registration_preloads.append(preload)
+
+
+def execute_with_preloads(build: Callable[[], tuple], **params):
+    """Run a query with every domain's preloads as extra columns, hand each domain its values,
+    and return the entity (a conference, or a registration) or None.
+
+    ``build()`` returns ``(select, conference id column, registration id column or None)``;
+    the select takes its values as bind parameters (``params``). The statement, preloads
+    included, is built once per application and reused (building a select with its loader
+    options and a dozen correlated subqueries costs more than running it); without a
+    registration id column the registration preloads are left out."""
+    found = registry()
+    prepared = found.preloaded_queries.get(build)
+    if prepared is None:
+        prepared = found.preloaded_queries[build] = _with_preloads(found, *build())
+    statement, spans = prepared
+    row = db.session.execute(statement, params).unique().first()
+    if row is None:
+        return None
+    values = row._mapping
+    for preload, owner, names in spans:
+        preload.remember(values[f"_preload_{owner}"], {name: values[name] for name in names})
+    return row[0]
+
+
+def _with_preloads(found: Registry, query, conference_id, registration_id) -> tuple:
+    parts = [(preload, conference_id, "conference") for preload in found.conference_preloads]
+    columns = [conference_id.label("_preload_conference")]
+    if registration_id is not None:
+        parts += [
+            (preload, registration_id, "registration") for preload in found.registration_preloads
+        ]
+        columns.append(registration_id.label("_preload_registration"))
+    spans = []
+    for preload, id_column, owner in parts:
+        extra = preload.columns(id_column)
+        spans.append((preload, owner, [column.name for column in extra]))
+        columns.extend(extra)
+    return query.add_columns(*columns), spans

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from eventsys.auth import services as auth_services
@@ -403,22 +403,23 @@ def home():
 def conference_home(slug: str):
     """The conference's public page: its own details, then each domain's section
     (registration buttons, the programme …)."""
-    # The categories (the registration buttons) and forums read with the conference in one
-    # query; the sections then ask nothing more of it.
-    conference = (
-        db.session.execute(
-            select(Conference)
-            .options(joinedload(Conference.categories), joinedload(Conference.forums))
-            .where(Conference.slug == slug)
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    # The categories (the registration buttons), forums and the domains' facts (the latest
+    # release …) read with the conference in one query; the sections ask little more.
+    conference = extend.execute_with_preloads(_public_conference, slug=slug)
     if conference is None:
         abort(404)
     g.conference = conference
     sections = [Markup(render(conference)) for _order, render in extend.registry().public]
     return render_template("conferences/public.html", conference=conference, sections=sections)
+
+
+def _public_conference():
+    query = (
+        select(Conference)
+        .options(joinedload(Conference.categories), joinedload(Conference.forums))
+        .where(Conference.slug == bindparam("slug"))
+    )
+    return query, Conference.id, None
 
 
 def forums_section(conference: Conference) -> str:

@@ -23,5 +23,8 @@ def init_app(app: Flask) -> None:
     cli.register(app)
     report.register_sections(app)
     mail.register_attachment(services.TICKET_MAIL_KIND, services.mail_ticket_attachment)
+    extend.add_registration_preload(
+        app, extend.Preload(services.preload_columns, services.remember_preloaded)
+    )
     extend.add_nav(app, "documents_staff.badges", _l("Badges"), role="staff", order=44)
     extend.add_nav(app, "documents_staff.report_page", _l("Report"), role="staff", order=46)

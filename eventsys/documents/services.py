@@ -38,6 +38,7 @@ from eventsys.extensions import db
 from eventsys.i18n import date_range
 from eventsys.registration.models import Registration
 from eventsys.text import clean_text, exportable
+from eventsys.txcache import transaction_cache
 
 # The badge's printable width for the name (a 4-up badge, the narrower of the two).
 BADGE_TEXT_WIDTH_MM = 84
@@ -487,9 +488,28 @@ def _document_locale(locale: str | None) -> str:
 
 
 def was_checked_in(registration: Registration) -> bool:
-    return db.session.execute(
-        select(exists().where(CheckinState.registration_id == registration.id))
-    ).scalar_one()
+    """Whether the attendee was checked in anywhere (read with the registration on their own
+    page: ``preload_columns``)."""
+    cache = transaction_cache("documents.checked_in")
+    if registration.id not in cache:
+        cache[registration.id] = db.session.execute(
+            select(exists().where(CheckinState.registration_id == registration.id))
+        ).scalar_one()
+    return cache[registration.id]
+
+
+def preload_columns(registration_id) -> list:
+    return [
+        exists()
+        .where(CheckinState.registration_id == registration_id)
+        .label("documents_checked_in")
+    ]
+
+
+def remember_preloaded(registration_id: int, values: dict) -> None:
+    transaction_cache("documents.checked_in")[registration_id] = bool(
+        values["documents_checked_in"]
+    )
 
 
 def issue_certificate(registration: Registration) -> Certificate:

@@ -60,10 +60,13 @@ def init_app(app: Flask) -> None:
     extend.add_public_section(app, views.public_section, order=10)
     extend.add_json_section(app, jsonio.SECTION)
 
-    from eventsys.registration import actors, history, settings
+    from eventsys.registration import actors, history, questions, settings
 
     history.set_actor_resolver(actors.actor_from_request)
-    settings.listen()
+    for owner in (settings, questions):
+        extend.add_conference_preload(
+            app, extend.Preload(owner.preload_columns, owner.remember_preloaded)
+        )
     app.jinja_env.globals["history_labels"] = history.action_labels
     app.jinja_env.globals["via_labels"] = history.via_labels
 

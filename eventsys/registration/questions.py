@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import JSON, func, select, type_coerce
 
 from eventsys.conferences import services as conference_services
 from eventsys.conferences.models import Conference
@@ -16,9 +16,16 @@ from eventsys.registration.models import (
     Registration,
 )
 from eventsys.text import clean_text
+from eventsys.txcache import transaction_cache
 
 
 def questions_of(conference: Conference) -> list[Question]:
+    """The conference's questions in form order. Brought along by the query that loaded the
+    conference on the busiest pages (``preload_columns``: unsaved copies, for reading only);
+    otherwise read from the database (the rows themselves, to change)."""
+    preloaded = transaction_cache("registration.questions").get(conference.id)
+    if preloaded is not None:
+        return preloaded
     return list(
         db.session.execute(
             select(Question)
@@ -26,6 +33,39 @@ def questions_of(conference: Conference) -> list[Question]:
             .order_by(Question.position, Question.id)
         ).scalars()
     )
+
+
+_QUESTION_FIELDS = ("id", "code", "label", "label_en", "kind", "required", "options", "position")
+
+
+def preload_columns(conference_id) -> list:
+    """The questions as one JSON column of the query that loads the conference: an array of
+    objects (in no set order: sorted when read)."""
+    table = Question.__table__
+    if db.engine.dialect.name == "postgresql":
+        fields = [item for name in _QUESTION_FIELDS for item in (name, table.c[name])]
+        aggregate = func.json_agg(func.json_build_object(*fields))
+    else:  # SQLite keeps JSON as text: json() embeds the options as an array, not a string
+        fields = [
+            item
+            for name in _QUESTION_FIELDS
+            for item in (name, func.json(table.c[name]) if name == "options" else table.c[name])
+        ]
+        aggregate = func.json_group_array(func.json_object(*fields))
+    found = select(aggregate).where(table.c.conference_id == conference_id).scalar_subquery()
+    return [type_coerce(found, JSON).label("registration_questions")]
+
+
+def remember_preloaded(conference_id: int, values: dict) -> None:
+    rows = values["registration_questions"] or []
+    rows.sort(key=lambda row: (row["position"], row["id"]))
+    transaction_cache("registration.questions")[conference_id] = [
+        Question(
+            conference_id=conference_id,
+            **{**row, "required": bool(row["required"]), "options": row["options"] or []},
+        )
+        for row in rows
+    ]
 
 
 QUESTION_CODE_MAX = 64
@@ -167,6 +207,7 @@ def save_question(
     question.required = bool(values.get("required"))
     question.options = options
     db.session.flush()
+    transaction_cache("registration.questions").pop(conference.id, None)
     return question
 
 
@@ -187,4 +228,5 @@ def delete_question(conference: Conference, question_id: int) -> Question:
     question = get_question(conference, question_id)
     db.session.delete(question)
     db.session.flush()
+    transaction_cache("registration.questions").pop(conference.id, None)
     return question

@@ -14,7 +14,7 @@ with a registration. This is the only module that writes ``seats_taken``.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Integer, bindparam, or_, select, update
 
 from eventsys.conferences.models import Category, Conference
 from eventsys.extensions import db
@@ -27,6 +27,25 @@ def lock_seats(conference_id: int) -> None:
     db.session.execute(
         select(Conference.id).where(Conference.id == conference_id).with_for_update()
     )
+
+
+def _take(table, checked: bool):
+    """``UPDATE table SET seats_taken = seats_taken + :n WHERE id = :row_id`` (and, ``checked``,
+    only while the capacity allows): built once, a plain Core statement (no ORM bulk-update
+    machinery on the path every registration takes)."""
+    n = bindparam("n", type_=Integer)
+    conditions = [table.c.id == bindparam("row_id")]
+    if checked:
+        conditions.append(
+            or_(table.c.capacity.is_(None), table.c.seats_taken + n <= table.c.capacity)
+        )
+    return update(table).where(*conditions).values(seats_taken=table.c.seats_taken + n)
+
+
+_TAKE_CONFERENCE = _take(Conference.__table__, checked=True)
+_TAKE_ANY_CONFERENCE = _take(Conference.__table__, checked=False)
+_TAKE_CATEGORY = _take(Category.__table__, checked=True)
+_TAKE_ANY_CATEGORY = _take(Category.__table__, checked=False)
 
 
 def take_seats(conference: Conference, category: Category, count: int, force=False) -> bool:
@@ -42,42 +61,15 @@ def take_seats(conference: Conference, category: Category, count: int, force=Fal
     a row whose re-checked condition fails, and a cancellation committing in between must not
     leave its freed seat beside the waitlist this registration is about to join.
     """
-    conf_cond = [Conference.id == conference.id]
-    cat_cond = [Category.id == category.id]
-    if not force:
-        conf_cond.append(
-            or_(
-                Conference.capacity.is_(None),
-                Conference.seats_taken + count <= Conference.capacity,
-            )
-        )
-        cat_cond.append(
-            or_(Category.capacity.is_(None), Category.seats_taken + count <= Category.capacity)
-        )
-    take_conference = (
-        update(Conference)
-        .where(*conf_cond)
-        .values(seats_taken=Conference.seats_taken + count)
-        .execution_options(synchronize_session=False)
-    )
-    if db.session.execute(take_conference).rowcount != 1:
+    take_conference = _TAKE_ANY_CONFERENCE if force else _TAKE_CONFERENCE
+    take_category = _TAKE_ANY_CATEGORY if force else _TAKE_CATEGORY
+    if db.session.execute(take_conference, {"row_id": conference.id, "n": count}).rowcount != 1:
         lock_seats(conference.id)
-        if db.session.execute(take_conference).rowcount != 1:
+        if db.session.execute(take_conference, {"row_id": conference.id, "n": count}).rowcount != 1:
             return False
-    taken = db.session.execute(
-        update(Category)
-        .where(*cat_cond)
-        .values(seats_taken=Category.seats_taken + count)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
+    if db.session.execute(take_category, {"row_id": category.id, "n": count}).rowcount != 1:
         # Give back the conference's seats only (its row lock is held).
-        db.session.execute(
-            update(Conference)
-            .where(Conference.id == conference.id)
-            .values(seats_taken=Conference.seats_taken - count)
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_TAKE_ANY_CONFERENCE, {"row_id": conference.id, "n": -count})
         return False
     return True
 

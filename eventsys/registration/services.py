@@ -15,10 +15,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from eventsys.conferences import extend
 from eventsys.conferences.models import Category, Conference
 from eventsys.db_types import MAX_PAGE, utcnow
 from eventsys.errors import DomainError, NotFound, ValidationError
@@ -488,15 +489,20 @@ def get_registration(conference: Conference, registration_id: int) -> Registrati
 
 
 def by_manage_token(token: str) -> Registration | None:
-    """The registration of an attendee's private link, with its conference and category
-    (one query: the attendee's page shows all three)."""
+    """The registration of an attendee's private link, with its conference and category and
+    the facts the domains show on the attendee's page (one query, ``extend.Preload``)."""
     if not token or len(token) > 64:
         return None
-    return db.session.execute(
+    return extend.execute_with_preloads(_by_manage_token, token=token)
+
+
+def _by_manage_token():
+    query = (
         select(Registration)
         .options(joinedload(Registration.conference), joinedload(Registration.category))
-        .where(Registration.manage_token == token)
-    ).scalar_one_or_none()
+        .where(Registration.manage_token == bindparam("token"))
+    )
+    return query, Registration.conference_id, Registration.id
 
 
 def _lock(registration: Registration, seats: bool = False) -> Registration:

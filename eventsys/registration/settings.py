@@ -5,16 +5,15 @@ the partial unique index guarantees."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import select
 
 from eventsys.extensions import db
 from eventsys.registration.models import RegistrationSettings
-
-_CACHE = "registration_settings"
+from eventsys.txcache import transaction_cache
 
 
 def _cache() -> dict[int, tuple[bool, bool]]:
-    return db.session.info.setdefault(_CACHE, {})
+    return transaction_cache("registration.settings")
 
 
 def _read(conference_id: int) -> tuple[bool, bool]:
@@ -51,13 +50,16 @@ def set_shared_phone_allowed(conference_id: int, allowed: bool) -> None:
     _cache()[conference_id] = (True, allowed)
 
 
-def _forget(session, *_args) -> None:
-    session.info.pop(_CACHE, None)
+def preload_columns(conference_id) -> list:
+    """The settings as a column of the query that loads the conference (NULL: no row)."""
+    return [
+        select(RegistrationSettings.shared_phone_allowed)
+        .where(RegistrationSettings.conference_id == conference_id)
+        .scalar_subquery()
+        .label("registration_shared_phone")
+    ]
 
 
-def listen() -> None:
-    """Forget what was read when a transaction ends (another request may have changed it)."""
-    session_class = db.session.session_factory.class_
-    for name in ("after_commit", "after_soft_rollback"):
-        if not event.contains(session_class, name, _forget):
-            event.listen(session_class, name, _forget)
+def remember_preloaded(conference_id: int, values: dict) -> None:
+    allowed = values["registration_shared_phone"]
+    _cache()[conference_id] = (allowed is not None, bool(allowed))

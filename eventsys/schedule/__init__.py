@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     what the timetable hears from set-up: rooms and forums in use cannot go."""
     from eventsys import signals
     from eventsys.conferences import extend
-    from eventsys.schedule import cli, editor_views, jsonio, report, services, views
+    from eventsys.schedule import cli, editor_views, jsonio, published, report, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(editor_views.bp)
@@ -29,6 +29,9 @@ def init_app(app: Flask) -> None:
         current=editor_views.EDITOR_ENDPOINTS,
     )
     extend.add_public_section(app, views.programme_section, order=30)
+    extend.add_conference_preload(
+        app, extend.Preload(published.preload_columns, published.remember_preloaded)
+    )
     extend.add_dashboard_section(app, views.dashboard_section, order=30)
     extend.add_json_section(app, jsonio.SECTION)
     extend.add_report_section(app, extend.ReportSection("schedule", 35, report.report_section))

@@ -4,7 +4,8 @@ For the domains built on the timetable (the personal agenda, enrollment, check-i
 
     from eventsys.schedule.published import latest_release, published_sessions
 
-    release = latest_release(conference)        # ScheduleRelease or None (nothing published)
+    release = latest_release(conference)        # PublishedRelease or None (nothing published)
+    release_id = latest_release_id(conference)  # its id only
     for s in published_sessions(conference):    # [] before the first release
         s["id"], s["code"], s["starts_at"], s["cancelled"], s["people"] ...
 
@@ -14,41 +15,74 @@ come from one row (the release's snapshot), so reading them costs one query per 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
+from threading import Lock
 
-from flask import has_request_context, request
+from flask import current_app
+from sqlalchemy import select
 
 from eventsys.conferences.models import Conference
+from eventsys.extensions import db
 from eventsys.schedule.models import ScheduleRelease
-from eventsys.schedule.releases import latest_release_row, parse_iso_utc
+from eventsys.schedule.releases import parse_iso_utc
+from eventsys.txcache import transaction_cache
 
 
-def _request_cache(name: str) -> dict:
-    """A dict that lives as long as the current request (an app context may outlive a
-    request, in tests and commands: its ``g`` is not enough); empty outside requests."""
-    if not has_request_context():
-        return {}
-    holder = getattr(request, "_eventsys_schedule", None)
-    if holder is None:
-        holder = {}
-        request._eventsys_schedule = holder
-    return holder.setdefault(name, {})
-
-
-def latest_release(conference: Conference) -> ScheduleRelease | None:
-    """The conference's latest published release, or None before the first (one query,
-    remembered for the rest of the request)."""
-    cache = _request_cache("latest")
+def latest_release_id(conference: Conference) -> int | None:
+    """The id of the conference's latest release, or None before the first (read once per
+    transaction, or brought along by the query that loaded the conference: ``preload``)."""
+    cache = transaction_cache("schedule.latest_release")
     if conference.id not in cache:
-        cache[conference.id] = latest_release_row(conference)
+        cache[conference.id] = db.session.execute(
+            select(ScheduleRelease.id)
+            .where(ScheduleRelease.conference_id == conference.id)
+            .order_by(ScheduleRelease.number.desc())
+            .limit(1)
+        ).scalar()
     return cache[conference.id]
+
+
+def preload_columns(conference_id) -> list:
+    return [
+        select(ScheduleRelease.id)
+        .where(ScheduleRelease.conference_id == conference_id)
+        .order_by(ScheduleRelease.number.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("schedule_latest_release")
+    ]
+
+
+def remember_preloaded(conference_id: int, values: dict) -> None:
+    transaction_cache("schedule.latest_release")[conference_id] = values["schedule_latest_release"]
+
+
+def latest_release(conference: Conference) -> PublishedRelease | None:
+    """The conference's latest published release (id, number, version, comment,
+    published_at), or None before the first."""
+    return published_programme(conference).release
+
+
+@dataclass(frozen=True)
+class PublishedRelease:
+    """What the readers of a programme need of its release (a row never changed once
+    written, so it is kept between requests)."""
+
+    id: int
+    conference_id: int
+    number: int
+    version: str
+    comment: str
+    published_at: datetime
 
 
 @dataclass
 class Programme:
     """A release opened for reading: sessions, people, rooms and forums as dicts."""
 
-    release: ScheduleRelease | None
+    release: PublishedRelease | None
     sessions: list[dict] = field(default_factory=list)
     people: dict[int, dict] = field(default_factory=dict)
     rooms: dict[str, dict] = field(default_factory=dict)
@@ -58,7 +92,7 @@ class Programme:
         return {s["id"]: s for s in self.sessions}
 
 
-def open_snapshot(snapshot: dict, release: ScheduleRelease | None = None) -> Programme:
+def open_snapshot(snapshot: dict, release: PublishedRelease | None = None) -> Programme:
     """A snapshot with its references resolved: each session's ``room``, ``forum`` (dicts or
     None), ``people`` (dicts with the role), times as aware UTC datetimes; each person's
     ``sessions`` (with their role in it) in time order."""
@@ -87,12 +121,34 @@ def open_snapshot(snapshot: dict, release: ScheduleRelease | None = None) -> Pro
 
 def published_programme(conference: Conference) -> Programme:
     """The latest release opened for reading (an empty programme before the first)."""
-    cache = _request_cache("programme")
-    if conference.id in cache:
-        return cache[conference.id]
-    release = latest_release(conference)
-    programme = open_snapshot(release.snapshot, release) if release else Programme(None)
-    cache[conference.id] = programme
+    release_id = latest_release_id(conference)
+    return Programme(None) if release_id is None else _opened_release(release_id)
+
+
+# Releases opened for reading, by id, kept by the application (one per worker process): a
+# release is never changed once published, so its snapshot (hundreds of kB of JSON for a large
+# programme) is read and parsed once per worker, not on every page. Readers must not change
+# what they are given.
+OPENED_CACHE_SIZE = 16
+_opened_lock = Lock()
+
+
+def _opened_release(release_id: int) -> Programme:
+    opened = current_app.extensions.setdefault("eventsys_opened_releases", OrderedDict())
+    with _opened_lock:
+        programme = opened.get(release_id)
+        if programme is not None:
+            opened.move_to_end(release_id)
+            return programme
+    row = db.session.get(ScheduleRelease, release_id)
+    release = PublishedRelease(
+        row.id, row.conference_id, row.number, row.version, row.comment, row.published_at
+    )
+    programme = open_snapshot(row.snapshot, release)
+    with _opened_lock:
+        opened[release_id] = programme
+        while len(opened) > OPENED_CACHE_SIZE:
+            opened.popitem(last=False)
     return programme
 
 

@@ -28,6 +28,7 @@ from eventsys.schedule.models import (
     SessionSpeaker,
 )
 from eventsys.text import clean_text
+from eventsys.txcache import transaction_cache
 
 SNAPSHOT_FORMAT = 1
 
@@ -272,5 +273,7 @@ def publish(
             .execution_options(synchronize_session=False)
         )
     db.session.flush()
+    # The latest release from now on, for the rest of this transaction too.
+    transaction_cache("schedule.latest_release")[conference.id] = release.id
     signals.schedule_published.send(conference, release=release, changes=changes)
     return release

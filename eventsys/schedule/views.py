@@ -259,15 +259,33 @@ def schedule_json(conference: Conference):
 
 
 def programme_section(conference: Conference) -> str:
-    """The public page's programme: the published one by day, from one row (the release)."""
+    """The public page's programme: the published one by day. A release never changes, so
+    its section is rendered once per worker for each language (and conference details it
+    shows), then served from memory."""
     programme = published_programme(conference)
-    days = [
-        (day, list(items))
-        for day, items in groupby(programme.sessions, key=lambda s: _local_day(conference, s))
-    ]
-    return render_template(
-        "schedule/_programme.html", conference=conference, days=days, programme=programme
+    if programme.release is None:
+        return ""
+    key = (
+        programme.release.id,
+        str(get_locale()),
+        conference.slug,
+        conference.timezone,
+        request.script_root,
     )
+    cache = current_app.extensions.setdefault("eventsys_programme_sections", OrderedDict())
+    html = cache.get(key)
+    if html is None:
+        days = [
+            (day, list(items))
+            for day, items in groupby(programme.sessions, key=lambda s: _local_day(conference, s))
+        ]
+        html = render_template(
+            "schedule/_programme.html", conference=conference, days=days, programme=programme
+        )
+        cache[key] = html
+        while len(cache) > EXPORT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return html
 
 
 def dashboard_section(conference: Conference) -> str:

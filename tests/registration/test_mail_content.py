@@ -312,3 +312,23 @@ def test_the_password_reset_mail_has_an_html_part_with_the_link(app):
     text, html = parts(message)
     link = re.search(r"https://meeting\.example\.org/password/reset/\S+", text).group(0)
     assert f'href="{link}"' in html and "设置新密码" in html
+
+
+def test_the_page_the_mail_links_to_finds_its_qr_code_already_drawn(app, monkeypatch):
+    """The worker that sends the confirmation draws the page's QR code too: the attendee's
+    first view reads it from the cache instead of drawing it in the request."""
+    from eventsys.checkin import codes
+    from eventsys.registration.models import Registration
+
+    _id, email = register(app, name="李雷")
+    last_to(app, email)  # sent
+    with app.app_context():
+        token = db.session.query(Registration).filter_by(email=email).one().manage_token
+    codes.qr_svg.cache_clear()  # another worker: nothing in its memory
+
+    def never_draw(data):
+        raise AssertionError(f"drawn in the request: {data}")
+
+    monkeypatch.setattr(codes, "draw_qr_svg", never_draw)
+    page = app.test_client().get(f"/r/{token}", base_url="https://meeting.example.org")
+    assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)

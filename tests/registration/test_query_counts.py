@@ -18,6 +18,15 @@ from eventsys.schedule.releases import publish
 from tests.factories import applicant, conference_json, make_conference
 
 API = "/api/v1/conferences/cy-2026/registrations"
+# What the domains read with the conference (extend.Preload) instead of by queries of their own.
+PRELOADED = ("questions", "registration_settings", "forum_choice_settings", "schedule_releases")
+
+
+class Statement(str):
+    """A statement's text, shown shortened in a failing assertion's list."""
+
+    def __repr__(self) -> str:
+        return repr(self[:160])
 
 
 @contextmanager
@@ -28,7 +37,7 @@ def statements():
 
     def note(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith("BEGIN"):
-            sent.append(" ".join(statement.split())[:160])
+            sent.append(Statement(" ".join(statement.split())))
 
     event.listen(db.engine, "before_cursor_execute", note)
     try:
@@ -87,7 +96,7 @@ def person() -> dict:
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_a_registration_through_the_api_sends_nine_statements(ctx, client, size):
+def test_a_registration_through_the_api_sends_six_statements(ctx, client, size):
     ctx.config["MAIL_DELIVERY"] = "queue"  # as in production: the worker sends it
     big_conference(ctx, size)
     client.post(API, json=person())  # warm up: templates, mappers
@@ -95,23 +104,21 @@ def test_a_registration_through_the_api_sends_nine_statements(ctx, client, size)
         response = client.post(API, json=person())
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["status"] == "confirmed"
-    # The conference with its categories; the questions; the conference's and the category's
-    # seats (two conditional UPDATEs, the first one taking the conference's row lock); the
-    # registration; its e-mail in the outbox; the conference's registration settings (may one
-    # phone be shared?), the history line, and the forum-choice settings (are forums asked?).
-    # No duplicate query (the unique indexes refuse), no re-read after the commit.
-    assert len(sent) == 9, "\n".join(sent)
+    # The conference with its categories, questions and the domains' settings (may one phone
+    # be shared? are forums asked?); the conference's and the category's seats (two
+    # conditional UPDATEs, the first one taking the conference's row lock); the registration;
+    # its e-mail in the outbox; the history line. No duplicate query (the unique indexes
+    # refuse), no re-read after the commit.
+    assert len(sent) == 6, "\n".join(s[:160] for s in sent)
     assert [s.split()[0] for s in sent] == [
         "SELECT",
-        "SELECT",
-        "SELECT",
         "UPDATE",
         "UPDATE",
         "INSERT",
         "INSERT",
         "INSERT",
-        "SELECT",
     ]
+    assert all(f"FROM {table}" in sent[0] for table in PRELOADED)
 
 
 def test_a_duplicate_is_still_refused_and_changes_nothing(ctx, client):
@@ -138,7 +145,7 @@ def test_a_duplicate_is_still_refused_and_changes_nothing(ctx, client):
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_attendee_page_sends_five_statements(ctx, client, size):
+def test_the_attendee_page_sends_one_statement(ctx, client, size):
     conference = big_conference(ctx, size)
     token = register(conference, applicant(), by_staff=True, send_mail=False).manage_token
     db.session.commit()
@@ -147,14 +154,16 @@ def test_the_attendee_page_sends_five_statements(ctx, client, size):
         response = client.get(f"/r/{token}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<svg" in html and "正式代表" in html
-    # The registration with its conference and category; the questions; the agenda's
-    # forum-choice settings and the sessions one may enroll in; whether they were checked in
-    # (the certificate of attendance).
-    assert len(sent) == 5, "\n".join(sent)
+    # The registration with its conference, its category and the domains' facts (the
+    # questions, the forum-choice settings, the latest release, whether they were checked
+    # in). The release itself was read and opened once by the worker (the first view).
+    assert len(sent) == 1, "\n".join(s[:160] for s in sent)
+    assert all(f"FROM {table}" in sent[0] for table in (*PRELOADED, "checkin_states"))
+    assert all(f"问题{i}" in html for i in range(size))
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_public_page_sends_two_statements(ctx, client, size):
+def test_the_public_page_sends_one_statement(ctx, client, size):
     big_conference(ctx, size)
     client.get("/c/cy-2026/")
     with statements() as sent:
@@ -163,6 +172,29 @@ def test_the_public_page_sends_two_statements(ctx, client, size):
     assert response.status_code == 200
     assert f"分论坛{size - 1}" in html and f"讲者{size - 1}乙" in html
     assert len(re.findall(r'class="session"', html)) == size
-    # The conference with its categories and forums; the programme with rooms, forums and
-    # speakers.
-    assert len(sent) == 2, "\n".join(sent)
+    # The conference with its categories, forums and the latest release's id. The release
+    # (the programme with rooms, forums and speakers) was read, opened and its section
+    # rendered once by the worker, on the first view.
+    assert len(sent) == 1, "\n".join(s[:160] for s in sent)
+    assert all(f"FROM {table}" in sent[0] for table in PRELOADED)
+
+
+def test_a_new_release_shows_at_once_on_the_public_and_attendee_pages(ctx, client):
+    from eventsys.schedule.models import ScheduleSession
+
+    conference = big_conference(ctx, 2)
+    token = register(conference, applicant(), by_staff=True, send_mail=False).manage_token
+    db.session.commit()
+    assert "第一场改名" not in client.get("/c/cy-2026/").get_data(as_text=True)
+    client.get(f"/r/{token}")  # both pages have read and kept release v1
+    session = db.session.execute(db.select(ScheduleSession).limit(1)).scalar_one()
+    session.title = "第一场改名"
+    publish(conference, "v2")
+    db.session.commit()
+    with statements() as sent:
+        html = client.get("/c/cy-2026/").get_data(as_text=True)
+    assert "第一场改名" in html
+    assert len(sent) == 2, "\n".join(s[:160] for s in sent)  # the new release is read once
+    with statements() as sent:
+        assert client.get(f"/r/{token}").status_code == 200
+    assert len(sent) == 1, "\n".join(s[:160] for s in sent)
