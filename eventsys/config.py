@@ -9,12 +9,13 @@ from pathlib import Path
 from flask import Flask
 
 DEFAULTS = {
-    # A pooled connection that lay idle for POOL_PING_IDLE_SECONDS is pinged before use, so
-    # that after a database restart no request fails on a dead one; a connection in steady use
-    # is not (a round trip saved on every request: docs/PERFORMANCE.md). Connections are
-    # replaced after an hour whatever happens (pool_recycle).
+    # A pooled connection that lay idle for POOL_PING_IDLE_SECONDS is pinged before use: a
+    # database restart takes longer than that, so after one no request fails on a dead
+    # connection. One in steady use (a busy worker reuses it within milliseconds) is not: a
+    # round trip saved on every request (docs/PERFORMANCE.md). Connections are replaced after
+    # an hour whatever happens (pool_recycle).
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 3600},
-    "POOL_PING_IDLE_SECONDS": 10,
+    "POOL_PING_IDLE_SECONDS": 1,
     # How long a worker keeps a resolved API token (its conference, owner and role) for the
     # check-in scan endpoint; a revoked token or a removed member still scans that long on
     # the other workers (docs/SECURITY.md). 0: resolve on every request.

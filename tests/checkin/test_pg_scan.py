@@ -381,6 +381,10 @@ def test_a_scan_succeeds_after_the_database_dropped_every_connection(pg):
         assert reply.json["status"] == "ok"
     assert invalidated, "the first scan after the restart should have met a dead connection"
     with pg.app_context():
+        # The test's own pooled connection died too, a moment after its last use: pages'
+        # connections are pinged only after lying idle (POOL_PING_IDLE_SECONDS), which a
+        # restart's seconds of downtime ensure and this instant kill does not.
+        db.engine.dispose()
         recorded = db.session.execute(
             select(Checkin.nonce)
             .join(Checkin.checkin_list)
