@@ -174,6 +174,9 @@ class OutboxMail(db.Model):
     html: Mapped[str | None] = mapped_column(Text)
     # Specs of the attachments the worker builds at send time (register_attachment).
     attachments: Mapped[list | None] = mapped_column(JSON)
+    # The spec of content the worker renders at send time (register_content; then None, and
+    # subject, body, html and attachments hold what it rendered).
+    content: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -237,6 +240,81 @@ def build_message(
         maintype, _slash, subtype = item.mimetype.partition("/")
         message.add_attachment(item.data, maintype, subtype, filename=item.filename)
     return message
+
+
+ContentBuilder = Callable[[dict, Session], "Mail | None"]
+_CONTENT_BUILDERS: dict[str, ContentBuilder] = {}
+
+
+def register_content(kind: str, builder: ContentBuilder) -> None:
+    """Let the worker render mails of ``kind`` (``queue_content``): ``builder(spec, session)``
+    gets the spec as stored and the sender's own session, and returns the ``Mail`` (its
+    ``to`` is not used: the address was fixed when it was queued), or None when there is
+    nothing to send after all. Same rules as an attachment builder: it runs outside any
+    request; ``PermanentFailure`` when retrying cannot help, anything else is retried."""
+    _CONTENT_BUILDERS[kind] = builder
+
+
+def queue_content(
+    session: Session, to: str, kind: str, conference_id: int | None = None, **spec
+) -> OutboxMail:
+    """Write a mail to the outbox whose subject and parts the worker renders at send time
+    from ``spec`` (JSON values: ids, the event, the site's address …). The request pays for
+    one row, not for rendering templates; the address is checked here."""
+    row = OutboxMail(
+        to_address=clean_address(to),
+        subject="",
+        body="",
+        html=None,
+        attachments=None,
+        content={"kind": kind, **spec},
+        status="queued",
+        attempts=0,
+        last_error="",
+        next_attempt_at=utcnow(),
+        conference_id=conference_id,
+    )
+    session.add(row)
+    session.info.setdefault(QUEUED_KEY, []).append(row)
+    return row
+
+
+class ContentError(Exception):
+    """A content builder failed for a reason that may pass (retried)."""
+
+
+def _render_content(session: Session, row: OutboxMail) -> None:
+    """Render a queued row's content once and keep it on the row (a retry sends the same
+    mail; the staff page shows it)."""
+    spec = row.content
+    kind = spec.get("kind") if isinstance(spec, dict) else None
+    builder = _CONTENT_BUILDERS.get(kind)
+    if builder is None:
+        raise PermanentFailure(f"no builder for mails of kind {kind!r}")
+    try:
+        mail = builder(spec, session)
+    except PermanentFailure:
+        raise
+    except Exception as error:  # a builder's fault must not stop the worker
+        raise ContentError(f"content {kind}: {error.__class__.__name__}: {error}") from error
+    if mail is None:
+        raise PermanentFailure(f"nothing to send for {kind} {spec}")
+    values = {
+        "subject": clean_header(mail.subject),
+        "body": mail.text,
+        "html": mail.html,
+        "attachments": list(mail.attachments) or None,
+        "content": None,
+    }
+    session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == row.id, OutboxMail.attempts == row.attempts)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 def queue_mail(session: Session, mail: Mail) -> OutboxMail:
@@ -475,6 +553,8 @@ def deliver_outbox(ids: list[int] | None = None) -> dict[str, int]:
                 for row in rows:
                     error: BaseException | None = None
                     try:
+                        if row.content:
+                            _render_content(session, row)
                         mail = Mail(row.to_address, row.subject, row.body, row.html)
                         files = build_attachments(row.attachments, session)
                         message = build_message(mail, sender, files)
@@ -484,6 +564,7 @@ def deliver_outbox(ids: list[int] | None = None) -> dict[str, int]:
                         smtplib.SMTPException,
                         PermanentFailure,
                         AttachmentError,
+                        ContentError,
                         ValueError,
                     ) as exc:
                         error = exc

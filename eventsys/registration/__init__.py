@@ -60,9 +60,11 @@ def init_app(app: Flask) -> None:
     extend.add_public_section(app, views.public_section, order=10)
     extend.add_json_section(app, jsonio.SECTION)
 
-    from eventsys.registration import actors, history, questions, settings
+    from eventsys import mail
+    from eventsys.registration import actors, history, notifications, questions, settings
 
     history.set_actor_resolver(actors.actor_from_request)
+    mail.register_content(notifications.MAIL_KIND, notifications.build_registration_mail)
     for owner in (settings, questions):
         extend.add_conference_preload(
             app, extend.Preload(owner.preload_columns, owner.remember_preloaded)

@@ -15,7 +15,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventsys.extensions import db
-from eventsys.mail import Mail, attachment_kinds, attachment_spec, inline_cid, queue_mail
+from eventsys.mail import (
+    Mail,
+    attachment_kinds,
+    attachment_spec,
+    inline_cid,
+    queue_content,
+    queue_mail,
+)
 from eventsys.registration.models import Delegation, Registration
 from eventsys.registration.statuses import Status
 from eventsys.urls import base_url, mail_base_url
@@ -48,10 +55,13 @@ def _subjects() -> dict[str, str]:
     }
 
 
-def _content(registration: Registration, event: str, title: str, category: str) -> dict:
+def _content(
+    registration: Registration, event: str, title: str, category: str, status: str, reason: str
+) -> dict:
     """What the mail says, as sentences both parts show: the lead, an optional reason, whether
-    the QR code is shown, and what the private page offers (nothing for an ended one)."""
-    status = registration.status
+    the QR code is shown, and what the private page offers (nothing for an ended one).
+    ``status`` and ``reason``: the registration's when the mail was written."""
+    given_reason = reason
     reason = ""
     if event == "registered" and status == Status.CONFIRMED:
         lead = _(
@@ -95,12 +105,12 @@ def _content(registration: Registration, event: str, title: str, category: str) 
         lead = _(
             "we are sorry: your registration for %(title)s could not be accepted.", title=title
         )
-        reason = registration.reason or ""
-    elif event == "cancelled" and registration.reason == SELF_CANCEL_REASON:
+        reason = given_reason
+    elif event == "cancelled" and given_reason == SELF_CANCEL_REASON:
         lead = _("you have cancelled your registration for %(title)s, as you asked.", title=title)
     elif event == "cancelled":
         lead = _("your registration for %(title)s has been cancelled.", title=title)
-        reason = registration.reason or ""
+        reason = given_reason
     elif event == "back_to_approval":
         lead = _(
             "you changed your registration for %(title)s; it awaits the organizers' approval "
@@ -126,30 +136,30 @@ def _content(registration: Registration, event: str, title: str, category: str) 
     }
 
 
-def registration_mail(registration: Registration, event: str) -> Mail | None:
-    if not registration.email:  # a walk-in may have given no address: nothing to send
-        return None
-    base = mail_base_url()  # None: no trusted host for the private link (logged), no mail
-    if base is None:
-        return None
+def registration_mail(
+    registration: Registration, event: str, base: str, status: str, reason: str
+) -> Mail | None:
+    """The mail for ``event`` as the registration stood when it happened (``status``,
+    ``reason``), its links on ``base``; None when the event has no mail in that status."""
     conference = registration.conference
     with force_locale(registration.locale or "zh_CN"):
         subjects = _subjects()
         subject = subjects.get(event)
         if isinstance(subject, dict):
-            subject = subject.get(registration.status)
+            subject = subject.get(status)
         if subject is None:
             return None
         from eventsys.i18n import localized
 
         title = localized(conference, "title")
-        content = _content(registration, event, title, localized(registration.category, "name"))
+        category_name = localized(registration.category, "name")
+        content = _content(registration, event, title, category_name, status, reason)
         cid = inline_cid("qr", registration.id)
         context = {
             "registration": registration,
             "conference": conference,
             "conference_title": title,
-            "category_name": localized(registration.category, "name"),
+            "category_name": category_name,
             "event": event,
             "subject": subject,
             "manage_url": manage_url(registration, base),
@@ -175,6 +185,32 @@ def registration_mail(registration: Registration, event: str) -> Mail | None:
             conference_id=conference.id,
             attachments=attachments,
         )
+
+
+# Which events have a mail, and for "registered" in which statuses (``_subjects``' keys).
+_MAILED = {
+    "registered": (Status.CONFIRMED, Status.PENDING, Status.WAITLISTED),
+    "promoted": None,
+    "approved": None,
+    "rejected": None,
+    "cancelled": None,
+    "back_to_approval": None,
+    "link": None,
+}
+MAIL_KIND = "registration"
+
+
+def build_registration_mail(spec: dict, session) -> Mail | None:
+    """Content builder ``registration`` (``eventsys.mail.register_content``): the worker
+    renders the mail of ``spec`` at send time, in the attendee's language."""
+    from eventsys.mail import PermanentFailure
+
+    registration = session.get(Registration, spec.get("registration"))
+    if registration is None:
+        raise PermanentFailure(f"registration {spec.get('registration')} no longer exists")
+    return registration_mail(
+        registration, spec["event"], spec["base"], spec["status"], spec.get("reason") or ""
+    )
 
 
 def delegation_mail(
@@ -207,12 +243,29 @@ def delegation_mail(
 
 
 def notify(registration: Registration, event: str) -> None:
-    """Queue the e-mail for this event in the attendee's language (sent on commit)."""
+    """Queue the e-mail for this event (sent on commit). The request writes only what the mail
+    is about (the event, the registration's status and reason now, the site's address); the
+    worker renders it in the attendee's language (``build_registration_mail``)."""
     if not registration.email:  # a walk-in who gave no e-mail address
         return
-    mail = registration_mail(registration, event)
-    if mail is not None:
-        queue_mail(db.session, mail)
+    if event not in _MAILED or (
+        _MAILED[event] is not None and registration.status not in _MAILED[event]
+    ):
+        return
+    base = mail_base_url()  # None: no trusted host for the private link (logged), no mail
+    if base is None:
+        return
+    queue_content(
+        db.session,
+        registration.email,
+        MAIL_KIND,
+        registration.conference_id,
+        registration=registration.id,
+        event=event,
+        status=registration.status,
+        reason=registration.reason or "",
+        base=base,
+    )
 
 
 def notify_delegation(delegation: Delegation, members: list[Registration], locale: str) -> None:

@@ -332,3 +332,46 @@ def test_the_page_the_mail_links_to_finds_its_qr_code_already_drawn(app, monkeyp
     monkeypatch.setattr(codes, "draw_qr_svg", never_draw)
     page = app.test_client().get(f"/r/{token}", base_url="https://meeting.example.org")
     assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)
+
+
+def test_the_request_writes_what_the_mail_is_about_and_the_worker_writes_the_mail(app):
+    """The request stores a spec (no templates rendered on the attendee's path); the worker
+    renders it at send time as things stood when the mail was written: the waitlist mail of
+    someone promoted before the worker ran still says "waitlist", and the promotion follows."""
+    from eventsys.mail import OutboxMail, deliver_outbox
+    from eventsys.registration.models import Registration
+    from eventsys.registration.services import cancel
+
+    app.config["MAIL_DELIVERY"] = "queue"
+    first_id, first = register(app, category="student", name="韩梅梅")
+    _second_id, second = register(app, category="student", name="李雷")
+    with app.app_context():
+        rows = db.session.query(OutboxMail).order_by(OutboxMail.id).all()
+        assert [(r.subject, r.body, r.html) for r in rows] == [("", "", None)] * 2
+        assert [r.content["status"] for r in rows] == ["confirmed", "waitlisted"]
+        cancel(db.session.get(Registration, first_id))  # 李雷 moves up
+        db.session.commit()
+        # 韩梅梅's confirmation is not sent: its e-ticket is gone with the registration
+        # (the ticket's builder refuses); her cancellation is.
+        assert deliver_outbox() == {"sent": 3, "failed": 1, "queued": 0}
+        rows = db.session.query(OutboxMail).order_by(OutboxMail.id).all()
+        assert all(r.content is None and r.subject for r in rows)
+    waitlist, promotion = [m for m in messages(app) if m["To"] == second]
+    assert "候补" in parts(waitlist)[0] and images(waitlist) == []
+    assert "您好" in parts(promotion)[0] and len(images(promotion)) == 1
+    (cancellation,) = [m for m in messages(app) if m["To"] == first]
+    assert "已取消" in parts(cancellation)[0]
+
+
+def test_a_mail_whose_registration_is_gone_fails_for_good_and_says_why(app):
+    from eventsys.mail import OutboxMail, deliver_outbox
+    from eventsys.registration.models import Registration
+
+    app.config["MAIL_DELIVERY"] = "queue"
+    registration_id, _email = register(app, name="李华")
+    with app.app_context():
+        db.session.delete(db.session.get(Registration, registration_id))
+        db.session.commit()
+        assert deliver_outbox() == {"sent": 0, "failed": 1, "queued": 0}
+        row = db.session.query(OutboxMail).one()
+        assert row.status == "failed" and "no longer exists" in row.last_error
