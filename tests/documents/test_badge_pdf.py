@@ -18,7 +18,8 @@ from tests.documents.helpers import MM, decode_every_page, page_count, word_boxe
 from tests.documents.test_badges import CATEGORIES
 from tests.factories import make_conference, make_registration
 
-BADGES = 90  # two chunks of 45 (A6) or of 48 and 42 (A4: whole sheets) on two processes
+BADGES = 14  # two chunks of 7 (A6) or of 8 and 6 (A4: whole sheets) on two processes
+MIN_CHUNK = 6  # instead of 40 badges, so that a small batch is still cut in two
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,16 @@ def rendered(tmp_path_factory):
     from tests.conftest import build_app
 
     app = build_app("sqlite", tmp_path_factory.mktemp("badges"))
-    with app.app_context():
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        patch.setattr(services, "MIN_CHUNK", MIN_CHUNK)
+        chunks = []
+        render_chunks = pdf.render_pdf_chunks
+
+        def counted(parts, **options):
+            chunks.append(len(parts))
+            return render_chunks(parts, **options)
+
+        patch.setattr(pdf, "render_pdf_chunks", counted)
         conference = make_conference(categories=CATEGORIES)
         for n in range(BADGES):
             make_registration(
@@ -41,7 +51,7 @@ def rendered(tmp_path_factory):
         }
         title = conference.title
         pdf.shutdown_pool()
-    assert math.ceil(BADGES / 2) >= services.MIN_CHUNK  # really two chunks
+    assert chunks == [2, 2]  # really two chunks joined, for each layout
     return title, people, documents
 
 
