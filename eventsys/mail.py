@@ -242,6 +242,18 @@ def build_message(
     return message
 
 
+def render_mail_template(name: str, **context) -> str:
+    """A mail's template rendered with the application's Jinja environment only: no context
+    processors (they would load the signed-in user through the request's database session,
+    which must stay untouched while a mail is rendered at send time: on SQLite it would wait
+    for the sender's write lock). ``html_lang`` follows the current (forced) locale."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    context.setdefault("html_lang", "en" if locale and locale.language == "en" else "zh-CN")
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
 ContentBuilder = Callable[[dict, Session], "Mail | None"]
 _CONTENT_BUILDERS: dict[str, ContentBuilder] = {}
 

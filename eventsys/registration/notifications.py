@@ -22,6 +22,7 @@ from eventsys.mail import (
     inline_cid,
     queue_content,
     queue_mail,
+    render_mail_template,
 )
 from eventsys.registration.models import Delegation, Registration
 from eventsys.registration.statuses import Status
@@ -166,8 +167,8 @@ def registration_mail(
             "qr_cid": cid,
             **content,
         }
-        text = render_template("mail/registration.txt", **context)
-        html = render_template("mail/registration.html", **context)
+        text = render_mail_template("mail/registration.txt", **context)
+        html = render_mail_template("mail/registration.html", **context)
         attachments = []
         if content["show_qr"]:
             attachments.append(
