@@ -36,7 +36,8 @@ def live(request, tmp_path_factory):
     kind = request.param
     database = kind.split("-")[0]
     tmp_path = tmp_path_factory.mktemp(f"agenda-{kind}")
-    app = build_app(database, tmp_path)
+    # Mail goes to the outbox for the worker, as under gunicorn in production.
+    app = build_app(database, tmp_path, MAIL_DELIVERY="queue")
     try:
         if kind == "sqlite-threaded":
             with LiveServer(app) as server:
