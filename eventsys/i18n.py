@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 
 LANGUAGE_COOKIE = "lang"
@@ -23,9 +24,21 @@ def language_param() -> str | None:
     return chosen if chosen in current_app.config["LANGUAGES"] else None
 
 
-def select_locale() -> str:
+_LOCALES: dict[str, Locale] = {}
+
+
+def select_locale() -> Locale:
     """A link's ``?lang=``, else the user's pick (session, cookie), else the browser's
-    Accept-Language (a first visit; the API always), else Chinese."""
+    Accept-Language (a first visit; the API always), else Chinese. One ``Locale`` object per
+    language (Flask-Babel would parse the name again on every request)."""
+    code = _select_locale_code()
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
+
+
+def _select_locale_code() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Commands speak English to the shell; e-mails choose their reader's language.
@@ -72,6 +85,37 @@ def language_link(code: str) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != LANGUAGE_PARAM]
     args.append((LANGUAGE_PARAM, "en" if code == "en" else "zh"))
     return f"{request.path}?{urlencode(args)}"
+
+
+def translations():
+    """The request's catalog. Flask-Babel looks it up anew on every ``gettext`` (four context
+    lookups and the locale's name each time) and a page translates dozens of sentences: the
+    catalog found first is kept in the request's Babel state, for as long as the locale is
+    the same object (``force_locale`` and ``refresh`` replace it, so they find their own)."""
+    from flask_babel import get_locale, get_translations
+
+    try:
+        state = g._flask_babel.__dict__
+    except (AttributeError, RuntimeError):  # outside a request, or before Babel's first look
+        return get_translations()
+    kept = state.get("eventsys_catalog")
+    if kept is not None and kept[0] is state.get("babel_locale"):
+        return kept[1]
+    catalog = get_translations()
+    state["eventsys_catalog"] = (get_locale(), catalog)
+    return catalog
+
+
+def install_template_gettext(app) -> None:
+    """``_()`` and friends in templates through ``translations()`` (Flask-Babel installs
+    callables that look the catalog up anew for each sentence)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def select_timezone() -> str:

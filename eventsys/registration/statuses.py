@@ -72,17 +72,22 @@ class TransitionRefused(Conflict):
 
 def status_labels() -> dict[str, str]:
     """The statuses as people read them, in the current language."""
-    return {
-        Status.CONFIRMED: _("Confirmed"),
-        Status.PENDING: _("Awaiting approval"),
-        Status.WAITLISTED: _("On the waitlist"),
-        Status.REJECTED: _("Rejected"),
-        Status.CANCELLED: _("Cancelled"),
-    }
+    return {status: status_label(status) for status in Status}
 
 
 def status_label(status: str) -> str:
-    return status_labels().get(status, status)
+    """One status as people read it (one sentence translated: a ticket shows one)."""
+    if status == Status.CONFIRMED:
+        return _("Confirmed")
+    if status == Status.PENDING:
+        return _("Awaiting approval")
+    if status == Status.WAITLISTED:
+        return _("On the waitlist")
+    if status == Status.REJECTED:
+        return _("Rejected")
+    if status == Status.CANCELLED:
+        return _("Cancelled")
+    return status
 
 
 def _refusal(action: Action, status: str) -> str:
