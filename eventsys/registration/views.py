@@ -55,19 +55,18 @@ def seats_by_category(conference) -> dict[int, int | None]:
 
 
 def status_message(status: str) -> str:
-    messages = {
-        Status.CONFIRMED: _(
-            "Your registration is confirmed. Show the QR code below at the entrance."
-        ),
-        Status.PENDING: _(
+    if status == Status.CONFIRMED:
+        return _("Your registration is confirmed. Show the QR code below at the entrance.")
+    if status == Status.PENDING:
+        return _(
             "Thank you. Your registration awaits the organizers' approval; we will e-mail you."
-        ),
-        Status.WAITLISTED: _(
+        )
+    if status == Status.WAITLISTED:
+        return _(
             "The category is full, so you are on the waitlist. If a place becomes free it goes "
             "to the first in line, and we will e-mail you."
-        ),
-    }
-    return messages.get(status, services.status_label(status))
+        )
+    return services.status_label(status)
 
 
 @bp.route("/c/<slug>/register", methods=["GET", "POST"])
@@ -340,7 +339,6 @@ def manage(token: str):
         registration=registration,
         conference=conference,
         questions=questions,
-        cancel_form=CancelForm(),
         status_message=status_message(registration.status),
         extra_sections=extend.attendee_sections(registration),
     )
@@ -397,10 +395,22 @@ def edit(token: str):
     ), status
 
 
-@bp.route("/r/<token>/cancel", methods=["POST"])
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
+    """Cancelling one's own registration: a page that asks first (the attendee's page links
+    here and carries no form of its own), then the cancellation."""
     registration = _registration_or_404(token)
+    if registration.status in ENDED_STATUSES:
+        flash(_("A cancelled or rejected registration cannot be changed."), "error")
+        return redirect(url_for("registration.manage", token=token))
     form = CancelForm()
+    if request.method == "GET":
+        return render_template(
+            "registration/cancel.html",
+            registration=registration,
+            conference=registration.conference,
+            form=form,
+        )
     if not form.validate_on_submit():
         abort(400)
     if attempt(lambda: services.cancel(registration, reason=SELF_CANCEL_REASON)):

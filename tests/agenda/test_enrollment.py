@@ -27,10 +27,11 @@ def enrolled_count(session_code=None) -> int:
 
 def enroll(client, registration, code, action="enroll"):
     page = f"/r/{registration.manage_token}"
-    # A page with a form: the attendee's own (a cancelled registration's page has none).
+    # A page with a form (the session's own button may not be there): the attendee's page to
+    # cancel with, or for a cancelled registration, which has none, the registration form.
     form_page = (
-        page
-        if registration.status != "cancelled"
+        f"{page}/cancel"
+        if registration.status not in ("cancelled", "rejected")
         else f"/c/{registration.conference.slug}/register"
     )
     token = csrf_token(client, form_page)

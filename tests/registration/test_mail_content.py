@@ -197,7 +197,7 @@ def test_cancelling_on_ones_own_page_says_so_without_a_reason(app):
         token = db.session.get(Registration, registration_id).manage_token
     client = app.test_client()
     page = f"/r/{token}"
-    response = submit(client, page, {}, action=f"{page}/cancel")
+    response = submit(client, f"{page}/cancel", {})
     assert response.status_code == 302
     text, _html = parts(last_to(app, email))
     assert "按照您的操作，您在第五届川渝科技学术大会的报名已取消。" in text

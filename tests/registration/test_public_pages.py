@@ -67,9 +67,18 @@ def test_register_see_qr_edit_and_cancel(conference, client):
     assert edited.status_code == 302
     assert "王敏敏" in client.get(page_url).get_data(as_text=True)
 
-    cancelled = submit(client, page_url, {}, action=page_url + "/cancel", follow_redirects=True)
+    # The page links to a page that asks first; nothing is cancelled by opening it.
+    assert f'href="{page_url}/cancel"' in html
+    asked = client.get(page_url + "/cancel").get_data(as_text=True)
+    assert "确定取消报名？" in asked and "确认取消报名" in asked and f'href="{page_url}"' in asked
+    assert db.session.execute(select(Registration.status)).scalar_one() == "confirmed"
+    cancelled = submit(client, page_url + "/cancel", {}, follow_redirects=True)
     html = cancelled.get_data(as_text=True)
-    assert "<svg" not in html
+    assert "<svg" not in html and "您的报名已取消" in html
+    assert f'href="{page_url}/cancel"' not in html
+    # Asking again, once cancelled, says so and changes nothing.
+    again = client.get(page_url + "/cancel", follow_redirects=True).get_data(as_text=True)
+    assert "已取消或已被拒绝的报名不能修改" in again
     db.session.expire_all()
     assert db.session.execute(select(Registration.status)).scalar_one() == "cancelled"
 
