@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import JSON, delete, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from eventsys.agenda.models import (
@@ -65,27 +65,29 @@ def forum_settings(conference: Conference) -> ForumChoiceSettings:
 
 
 def preload_columns(conference_id) -> list:
-    """The forum-choice rules as columns of the query that loads the conference."""
-    return [
-        select(column)
+    """The forum-choice rules as one column of the query that loads the conference: a JSON
+    array [mode, max_choices, changes_open], or NULL when the conference has none."""
+    rules = (
+        ForumChoiceSettings.mode,
+        ForumChoiceSettings.max_choices,
+        ForumChoiceSettings.changes_open,
+    )
+    array = func.json_build_array if db.engine.dialect.name == "postgresql" else func.json_array
+    found = (
+        select(array(*rules))
         .where(ForumChoiceSettings.conference_id == conference_id)
         .scalar_subquery()
-        .label(f"agenda_{column.key}")
-        for column in (
-            ForumChoiceSettings.mode,
-            ForumChoiceSettings.max_choices,
-            ForumChoiceSettings.changes_open,
-        )
-    ]
+    )
+    return [type_coerce(found, JSON).label("agenda_forum_rules")]
 
 
 def remember_preloaded(conference_id: int, values: dict) -> None:
-    mode = values["agenda_mode"]
+    mode, max_choices, changes_open = values["agenda_forum_rules"] or ("off", None, True)
     transaction_cache("agenda.forum_settings")[conference_id] = ForumChoiceSettings(
         conference_id=conference_id,
-        mode=mode or "off",
-        max_choices=values["agenda_max_choices"] if mode else None,
-        changes_open=bool(values["agenda_changes_open"]) if mode else True,
+        mode=mode,
+        max_choices=max_choices,
+        changes_open=bool(changes_open),
     )
 
 

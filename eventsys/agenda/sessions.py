@@ -93,6 +93,16 @@ def sessions_for_attendees(conference: Conference) -> list[AttendeeSession]:
     return [from_published(conference.id, s) for s in published_sessions(conference)]
 
 
+def sessions_to_enroll(conference: Conference) -> list[AttendeeSession]:
+    """The sessions of the latest release entered by enrollment (those with a capacity), in
+    time order; only these are made into objects (the attendee's page asks on every view)."""
+    return [
+        from_published(conference.id, s)
+        for s in published_sessions(conference)
+        if s.get("capacity") is not None
+    ]
+
+
 def attendee_session(conference: Conference, code: str) -> AttendeeSession | None:
     """The session of the latest release with this code, or None (not published, another
     conference's session, an unknown code)."""

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from eventsys.agenda import services
 from eventsys.agenda.forms import ActionForm, ForumSettingsForm, limit_field_name
-from eventsys.agenda.sessions import is_cancelled, is_published, sessions_for_attendees
+from eventsys.agenda.sessions import is_cancelled, is_published, sessions_to_enroll
 from eventsys.conferences.access import conference_view
 from eventsys.conferences.models import Conference, Forum
 from eventsys.errors import ValidationError
@@ -23,7 +23,7 @@ bp = Blueprint("agenda_staff", __name__, url_prefix="/manage")
 @bp.route("/<slug>/enrollment")
 @conference_view("staff")
 def headcounts(conference: Conference):
-    sessions = [s for s in sessions_for_attendees(conference) if services.needs_enrollment(s)]
+    sessions = sessions_to_enroll(conference)
     return render_template(
         "agenda/staff/headcounts.html",
         conference=conference,

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from eventsys.agenda import ical, services
 from eventsys.agenda.forms import ActionForm
-from eventsys.agenda.sessions import is_cancelled, is_published, sessions_for_attendees
+from eventsys.agenda.sessions import is_cancelled, is_published, sessions_to_enroll
 from eventsys.conferences.models import Conference
 from eventsys.i18n import is_english, localized
 from eventsys.registration import services as registration_services
@@ -42,7 +42,7 @@ def attendee_section(registration: Registration) -> str:
     the first one, a note says that enrollment opens with the published programme."""
     conference = registration.conference
     settings = services.forum_settings(conference)
-    sessions = [s for s in sessions_for_attendees(conference) if services.needs_enrollment(s)]
+    sessions = sessions_to_enroll(conference)
     unpublished = not sessions and not is_published(conference)
     if unpublished:
         unpublished = services.programme_in_preparation(conference)

@@ -587,8 +587,7 @@ def enrollment_headcounts(conference: Conference):
     counts = agenda_services.session_headcounts(conference)
     sessions = [
         _session_summary(s, counts.get(s.id, 0))
-        for s in agenda_sessions.sessions_for_attendees(conference)
-        if agenda_services.needs_enrollment(s)
+        for s in agenda_sessions.sessions_to_enroll(conference)
     ]
     settings = agenda_services.forum_settings(conference)
     forums = [
