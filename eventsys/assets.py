@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, request, send_from_directory
+from flask import Flask, has_request_context, request, send_from_directory
 from werkzeug.security import safe_join
 
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -74,6 +74,30 @@ def register_static_files(app: Flask) -> None:
             version = versions.version(values["filename"])
             if version:
                 values["v"] = version
+
+    # Pages name the same few static files on every view: their URLs (script root, file,
+    # version) are built once and kept, in templates' ``url_for("static", filename=...)``.
+    built: dict[tuple[str, str, str | None], str] = {}
+    url_for = app.url_for
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if (
+            endpoint != "static"
+            or len(values) != 1
+            or "filename" not in values
+            or not has_request_context()
+        ):
+            return url_for(endpoint, **values)
+        filename = values["filename"]
+        key = (request.script_root, filename, versions.version(filename))
+        url = built.get(key)
+        if url is None:
+            if len(built) > 1000:
+                built.clear()
+            url = built[key] = url_for(endpoint, **values)
+        return url
+
+    app.jinja_env.globals["url_for"] = template_url_for
 
     @app.after_request
     def static_cache(response):
