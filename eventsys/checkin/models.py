@@ -118,6 +118,9 @@ class CheckinState(db.Model):
     __table_args__ = (
         UniqueConstraint("list_id", "registration_id"),
         Index("ix_checkin_states_conference_id", "conference_id"),
+        # The attendee's own page asks whether they were checked in on any list (its
+        # certificate link), and deleting a registration looks here: by registration alone.
+        Index("ix_checkin_states_registration_id", "registration_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
