@@ -64,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from eventsys import models  # noqa: F401  (every model registered before use)
     from eventsys.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from eventsys.i18n import install_template_gettext, select_locale, select_timezone
+    from eventsys.i18n import install_domain, select_locale, select_timezone
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -92,7 +92,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories="translations",
     )
-    install_template_gettext(app)
+    install_domain(babel, app)
     limiter.init_app(app)
     # One limiter object serves every app made in this process (the tests make many): a
     # storage found dead for an earlier app must not make a new one count in memory.

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
+from flask_babel import Domain, get_babel
 
 LANGUAGE_COOKIE = "lang"
 
@@ -87,34 +88,41 @@ def language_link(code: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
-def translations():
-    """The request's catalog. Flask-Babel looks it up anew on every ``gettext`` (four context
-    lookups and the locale's name each time) and a page translates dozens of sentences: the
-    catalog found first is kept in the request's Babel state, for as long as the locale is
-    the same object (``force_locale`` and ``refresh`` replace it, so they find their own)."""
-    from flask_babel import get_locale, get_translations
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the request's catalog kept for the request.
 
-    try:
-        state = g._flask_babel.__dict__
-    except (AttributeError, RuntimeError):  # outside a request, or before Babel's first look
-        return get_translations()
-    kept = state.get("eventsys_catalog")
-    if kept is not None and kept[0] is state.get("babel_locale"):
-        return kept[1]
-    catalog = get_translations()
-    state["eventsys_catalog"] = (get_locale(), catalog)
-    return catalog
+    Flask-Babel looks the catalog up anew on every ``gettext`` (four context lookups and the
+    locale's name each time) and a page translates dozens of sentences, in Python and in its
+    templates. The catalog found first is kept in the request's Babel state for as long as the
+    locale is the same object: ``force_locale`` and ``refresh`` replace it, so they find their
+    own. Installed as the application's default domain (``install_domain``)."""
+
+    def get_translations(self):
+        try:
+            state = g._flask_babel.__dict__
+        except (AttributeError, RuntimeError):  # outside a request, or before Babel's first look
+            return super().get_translations()
+        kept = state.get("eventsys_catalog")
+        if kept is not None and kept[0] is state.get("babel_locale"):
+            return kept[1]
+        catalog = super().get_translations()
+        state["eventsys_catalog"] = (state.get("babel_locale"), catalog)
+        return catalog
 
 
-def install_template_gettext(app) -> None:
-    """``_()`` and friends in templates through ``translations()`` (Flask-Babel installs
-    callables that look the catalog up anew for each sentence)."""
+def install_domain(babel, app) -> None:
+    """Make ``RequestDomain`` the default domain (Python's ``gettext`` and ``lazy_gettext``)
+    and let templates' ``_()`` reach it directly (Flask-Babel's template callables go through
+    three more context lookups first)."""
+    domain = babel.__dict__.get("domain_instance")
+    if not isinstance(domain, RequestDomain):
+        domain = babel.domain_instance = RequestDomain(domain=get_babel(app).default_domain)
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
 
 
