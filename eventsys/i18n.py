@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Domain, get_babel
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "lang"
 
@@ -124,6 +126,28 @@ def install_domain(babel, app) -> None:
         pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
     )
+
+    # ``_()`` and ``gettext()``, the calls of nearly every template line: one function doing
+    # what Jinja's newstyle pair (``_gettext_alias``, then ``gettext``, each through
+    # ``Context.call``) does: the sentence translated, marked safe where the template escapes,
+    # and formatted with its variables (so "%%" means "%" in every sentence). The catalog
+    # comes with the page's context (``_catalog``), else from the domain (macros imported
+    # without context, templates rendered outside a request).
+    @pass_context
+    def template_gettext(context, string: str, **variables):
+        catalog = context.get("_catalog") or domain.get_translations()
+        translated = catalog.ugettext(string)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        if not variables and "%" not in translated:
+            return translated
+        return translated % variables
+
+    @app.context_processor
+    def page_catalog():
+        return {"_catalog": domain.get_translations()}
+
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
 
 def select_timezone() -> str:
