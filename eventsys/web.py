@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, Response, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
@@ -272,6 +274,24 @@ def attempt(action, form=None, *, rename=None, show=None) -> Outcome:
             flash(error.message, "error")
         return Outcome(False, error=error)
     return Outcome(True, value)
+
+
+def reads_only(view):
+    """For a view that only reads (the attendee's page, the public page): on PostgreSQL its
+    statements run outside a transaction, saving the BEGIN and ROLLBACK round trips that a
+    transaction costs (psycopg sends each alone). Each statement sees what was committed
+    before it began, exactly as inside a READ COMMITTED transaction, PostgreSQL's default; a
+    view that writes must not use this. SQLite keeps its transaction (its BEGIN IMMEDIATE
+    serializes writers; see ``db_setup.configure_sqlite``)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        session = db.session()
+        if not session.in_transaction() and db.engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def register_security_headers(app: Flask) -> None:

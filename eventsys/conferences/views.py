@@ -32,7 +32,7 @@ from eventsys.conferences.models import Conference
 from eventsys.errors import Forbidden, ValidationError
 from eventsys.extensions import db
 from eventsys.text import loads_json
-from eventsys.web import attempt
+from eventsys.web import attempt, reads_only
 
 bp = Blueprint("conferences", __name__, url_prefix="/manage")
 public_bp = Blueprint("public", __name__)
@@ -400,6 +400,7 @@ def home():
 
 
 @public_bp.route("/c/<slug>/")
+@reads_only
 def conference_home(slug: str):
     """The conference's public page: its own details, then each domain's section
     (registration buttons, the programme …)."""

@@ -37,7 +37,7 @@ from eventsys.registration.notifications import SELF_CANCEL_REASON
 from eventsys.registration.questions import questions_of
 from eventsys.registration.seats import places_left
 from eventsys.registration.statuses import ENDED_STATUSES, Status
-from eventsys.web import attempt
+from eventsys.web import attempt, reads_only
 
 bp = Blueprint("registration", __name__)
 
@@ -330,6 +330,7 @@ def _registration_or_404(token: str) -> Registration:
 
 
 @bp.route("/r/<token>")
+@reads_only
 def manage(token: str):
     registration = _registration_or_404(token)
     conference = registration.conference

@@ -198,3 +198,47 @@ def test_a_new_release_shows_at_once_on_the_public_and_attendee_pages(ctx, clien
     with statements() as sent:
         assert client.get(f"/r/{token}").status_code == 200
     assert len(sent) == 1, "\n".join(s[:160] for s in sent)
+
+
+def test_the_pages_that_only_read_send_no_begin_or_rollback_and_writes_stay_atomic(ctx, client):
+    """On PostgreSQL the attendee's page and the public page run their statement outside a
+    transaction (psycopg sends BEGIN and ROLLBACK as round trips of their own); the pooled
+    connection they used is transactional again for the next request, so a registration's
+    seat UPDATEs and INSERTs still commit or fail together. SQLite keeps its transaction."""
+    ctx.config["MAIL_DELIVERY"] = "queue"  # as in production: the worker sends it
+    conference = big_conference(ctx, 1)
+    token = register(conference, applicant(), by_staff=True, send_mail=False).manage_token
+    db.session.commit()
+    postgresql = ctx.config["TEST_DATABASE"] == "postgresql"
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        driver = conn.connection.dbapi_connection
+        autocommit = driver.autocommit if postgresql else driver.in_transaction is False
+        kind = statement.split()[0].upper()
+        if kind != "BEGIN":  # SQLite's BEGIN IMMEDIATE
+            seen.append((kind, bool(autocommit)))
+
+    client.get(f"/r/{token}")
+    client.get("/c/cy-2026/")
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"/r/{token}").status_code == 200
+        assert client.get("/c/cy-2026/").status_code == 200
+        reads = list(seen)
+        seen.clear()
+        assert client.post(API, json=person()).status_code == 201
+        writes = list(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert [kind for kind, _ in reads] == ["SELECT", "SELECT"]
+    assert all(autocommit == postgresql for _, autocommit in reads), reads
+    assert [kind for kind, _ in writes] == [
+        "SELECT",
+        "UPDATE",
+        "UPDATE",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+    ]
+    assert not any(autocommit for _, autocommit in writes), writes
