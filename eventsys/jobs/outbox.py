@@ -40,6 +40,9 @@ def _queued_ids(session: Session) -> list[int]:
     rows = session.info.pop(QUEUED_KEY, None) or []
     ids = []
     for row in rows:
+        if isinstance(row, int):  # written without the unit of work (``queue_content``)
+            ids.append(row)
+            continue
         identity = inspect(row).identity  # known after the flush, without a query
         if identity is not None:
             ids.append(identity[0])

@@ -98,18 +98,23 @@ def record(
     registration writes one, and nothing reads the line back in the same request."""
     actor = current_actor()
     db.session.execute(
-        insert(RegistrationEvent.__table__).values(
-            conference_id=registration.conference_id,
-            registration_id=registration.id,
-            actor_id=actor.user_id,
-            actor=actor.name[:254],
-            action=action,
-            changes=changes or {},
-            note=(note or "")[:1000],
-            via=(via or actor.via)[:20],
-            created_at=utcnow(),
-        )
+        _INSERT_EVENT,
+        {
+            "conference_id": registration.conference_id,
+            "registration_id": registration.id,
+            "actor_id": actor.user_id,
+            "actor": actor.name[:254],
+            "action": action,
+            "changes": changes or {},
+            "note": (note or "")[:1000],
+            "via": (via or actor.via)[:20],
+            "created_at": utcnow(),
+        },
     )
+
+
+# Built once: a statement made anew with its values costs more than sending it.
+_INSERT_EVENT = insert(RegistrationEvent.__table__)
 
 
 def record_many(registrations: list[Registration], action: str, *, via: str = "") -> None:
