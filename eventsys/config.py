@@ -23,6 +23,9 @@ DEFAULTS = {
     # PostgreSQL: connections each worker keeps for check-in scans (their own pool, autocommit,
     # not pinged: eventsys/checkin/pg_scan.py); at least gunicorn's --threads.
     "CHECKIN_POOL_SIZE": 16,
+    # Werkzeug's method for new password hashes (docs/SECURITY.md). Stored hashes name their
+    # own method and are checked by it, so changing this never locks anyone out.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh_CN", "en"],

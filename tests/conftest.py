@@ -30,6 +30,9 @@ TEST_CONFIG = {
     # Exports are built in the request in tests (the inline path is what most tests check);
     # tests of the background export set a small threshold themselves.
     "EXPORT_INLINE_MAX": 100_000,
+    # Test users' passwords are hashed cheaply (scrypt costs ~90 ms a hash, paid for every
+    # user made and every sign-in); tests/auth/test_login.py checks the production default.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 _pg_schema_ready = False
