@@ -33,6 +33,11 @@ TEST_CONFIG = {
     # Test users' passwords are hashed cheaply (scrypt costs ~90 ms a hash, paid for every
     # user made and every sign-in); tests/auth/test_login.py checks the production default.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Confirmation mails without the e-ticket PDF (~0.1 s to render each), as the product
+    # setting allows: the tests of the mail's content and of the ticket attachment
+    # (tests/registration/test_mail_content.py, test_mail.py, tests/documents/test_ticket_mail.py)
+    # switch it back on.
+    "MAIL_TICKET_PDF": False,
 }
 
 _pg_schema_ready = False
