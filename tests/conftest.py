@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -59,11 +63,47 @@ def _reset_postgresql(app) -> None:
                 conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+_sqlite_template: Path | None = None
+
+
+def _copy_sqlite_schema(path: Path) -> bool:
+    """Put an empty schema at ``path`` unless a database is there already (a test that
+    builds a second app on its first one's database): a copy of one made once per run by
+    ``db.create_all()``, a millisecond instead of ~25 ms. False: ``path`` existed."""
+    global _sqlite_template
+    if path.exists():
+        return False
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="eventsys-test-schema-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "schema.db"
+        app = create_app(
+            {
+                **TEST_CONFIG,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}",
+                "MAIL_OUTBOX": str(folder / "outbox"),
+                "JOBS_DATABASE": str(folder / "jobs.db"),
+                "JOB_FILES": str(folder / "job-files"),
+                "QR_CACHE_DIR": str(folder / "qr-cache"),
+                "PROGRAMME_PDF_DIR": str(folder / "programme-pdf"),
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()  # the last connection closed: everything is in the file
+        _sqlite_template = template
+    shutil.copyfile(_sqlite_template, path)
+    return True
+
+
 def build_app(database: str, tmp_path, **extra):
+    copied = False
     if database == "postgresql":
         uri = PG_URL
     else:
-        uri = f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        copied = extra.get("SQLALCHEMY_DATABASE_URI") is None and _copy_sqlite_schema(path)
+        uri = f"sqlite:///{path}"
     config = {
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": uri,
@@ -77,7 +117,7 @@ def build_app(database: str, tmp_path, **extra):
     app = create_app(config)
     if database == "postgresql":
         _reset_postgresql(app)
-    else:
+    elif not copied:
         with app.app_context():
             db.create_all()
     app.config["TEST_DATABASE"] = database
