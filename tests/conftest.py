@@ -46,9 +46,25 @@ TEST_CONFIG = {
 
 _pg_schema_ready = False
 
+# The id sequences of the tables (owned by their columns) that a test advanced, even by an
+# insert it rolled back, and where they start.
+_PG_USED_SEQUENCES = """
+SELECT s.oid, ps.start_value FROM pg_sequences AS ps
+JOIN pg_namespace AS n ON n.nspname = ps.schemaname
+JOIN pg_class AS s ON s.relname = ps.sequencename AND s.relnamespace = n.oid
+JOIN pg_depend AS d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+    AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+JOIN pg_class AS c ON c.oid = d.refobjid
+WHERE ps.last_value IS NOT NULL AND c.relname = ANY(:tables)
+"""
+
 
 def _reset_postgresql(app) -> None:
-    """Create the schema once per run, then empty every table between tests (fast)."""
+    """Create the schema once per run, then leave it as fresh for the next test: no rows, ids
+    from 1 (as ``TRUNCATE <every table> RESTART IDENTITY CASCADE`` did, at ~85 ms a test and
+    far more when the disk is busy, as it makes new files for all 36 tables). Only the tables
+    the last test left rows in are emptied, children first, and only the sequences it
+    advanced are restarted; the commit need not wait for the disk (a test database)."""
     global _pg_schema_ready
     with app.app_context():
         if not _pg_schema_ready:
@@ -57,10 +73,22 @@ def _reset_postgresql(app) -> None:
                 conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
             db.create_all()
             _pg_schema_ready = True
-        else:
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        quote = db.engine.dialect.identifier_preparer.quote
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with_rows = " UNION ALL ".join(
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {quote(name)})" for name in tables
+        )
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+            filled = {row[0] for row in conn.execute(sa.text(with_rows))}
+            for name in reversed(tables):  # referencing tables before the ones they refer to
+                if name in filled:
+                    conn.execute(sa.text(f"DELETE FROM {quote(name)}"))
+            conn.execute(
+                sa.text(f"SELECT setval(oid, start_value, false) FROM ({_PG_USED_SEQUENCES}) AS u"),
+                {"tables": tables},
+            )
 
 
 _sqlite_template: Path | None = None
