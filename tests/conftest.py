@@ -34,7 +34,7 @@ def _share_url_builders() -> None:
 
     def shared_builder(self, append_unknown: bool = True):
         defaults = self.defaults or {}
-        if any(dynamic and data in defaults for dynamic, data in self._trace):
+        if defaults and any(dynamic and data in defaults for dynamic, data in self._trace):
             return compile_builder(self, append_unknown)
         key = (self.rule, append_unknown, tuple(self._trace), tuple(defaults))
         builder = builders.get(key)
