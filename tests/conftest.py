@@ -10,6 +10,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -46,6 +47,27 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+class _SharedTemplateCode(jinja2.BytecodeCache):
+    """Every app has its own Jinja environment, which compiles each template it renders (~15 %
+    of the tests' time went to it). The apps built here are configured alike, so they share
+    the compiled code, keyed by template and checked against its source (Jinja's bytecode
+    cache, in memory)."""
+
+    def __init__(self) -> None:
+        self.code: dict = {}
+
+    def load_bytecode(self, bucket) -> None:
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
 
 PG_URL = os.environ.get("EVENTSYS_TEST_DATABASE_URL")
 if PG_URL and PG_URL.startswith("postgresql://"):
@@ -172,6 +194,7 @@ def build_app(database: str, tmp_path, **extra):
         **extra,
     }
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     if database == "postgresql":
         _reset_postgresql(app)
     elif not copied:
