@@ -23,6 +23,9 @@ DEFAULTS = {
     # PostgreSQL: connections each worker keeps for check-in scans (their own pool, autocommit,
     # not pinged: eventsys/checkin/pg_scan.py); at least gunicorn's --threads.
     "CHECKIN_POOL_SIZE": 16,
+    # Werkzeug's method for new password hashes (docs/SECURITY.md). Stored hashes name their
+    # own method and are checked by it, so changing this never locks anyone out.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ["zh_CN", "en"],
@@ -60,6 +63,10 @@ DEFAULTS = {
     # committing process at once. Either way the mail is in the outbox table first.
     "MAIL_DELIVERY": "queue",
     "MAIL_SWEEP_SECONDS": 5,
+    # Attach the e-ticket PDF to confirmation mails (the worker renders one per mail, ~0.1 s).
+    # False: the mail still shows the QR code and links the registration page, where the
+    # ticket can be downloaded (smaller mails; the tests send most mail without it).
+    "MAIL_TICKET_PDF": True,
     # The job queue's SQLite file when no REDIS_URL is set (default instance/jobs.db).
     "JOBS_DATABASE": None,
     # Files that jobs make (large exports), served only through the job's page.

@@ -9,6 +9,7 @@ import secrets
 from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -30,11 +31,29 @@ MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "esk_"
 
 
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_PASSWORD_HASH_METHOD
+
+
+def hash_password(password: str) -> str:
+    """A new hash of ``password`` by the configured ``PASSWORD_HASH_METHOD`` (scrypt unless
+    set otherwise). Sign-in checks a stored hash by the method it names, whatever the setting."""
+    return generate_password_hash(password, method=_hash_method())
+
+
 # A hash that costs as much to check as a real one, so unknown e-mails take as long as wrong
-# passwords and do not reveal which accounts exist. Made on first need, not at every start.
+# passwords and do not reveal which accounts exist. Made on first need, not at every start,
+# with the method new passwords get.
 @functools.cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not-a-password-" + secrets.token_hex(8), method=method)
+
+
 def _dummy_hash() -> str:
-    return generate_password_hash("not-a-password-" + secrets.token_hex(8))
+    return _dummy_hash_for(_hash_method())
 
 
 def normalize_email(email: str) -> str:
@@ -74,7 +93,7 @@ def create_user(email: str, password: str, name: str = "", is_admin: bool = Fals
     user = User(
         email=email,
         name=(name or "").strip()[:100],
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         is_admin=is_admin,
     )
     db.session.add(user)
@@ -104,7 +123,7 @@ def set_password(user: User, password: str) -> None:
             ),
             {"password": _("too short")},
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.end_all_sessions()
 
 

@@ -10,7 +10,7 @@ registers the builder); nothing slow or fallible happens in the request.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -131,7 +131,9 @@ def _content(
         "lead": lead,
         "reason": reason,
         "show_qr": status == Status.CONFIRMED and QR_KIND in attachment_kinds(),
-        "ticket_attached": status == Status.CONFIRMED and TICKET_KIND in attachment_kinds(),
+        "ticket_attached": status == Status.CONFIRMED
+        and TICKET_KIND in attachment_kinds()
+        and bool(current_app.config.get("MAIL_TICKET_PDF", True)),
         "offer": offer,
         "ended": ended,
     }

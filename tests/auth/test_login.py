@@ -1,3 +1,5 @@
+from eventsys.auth.services import authenticate
+from eventsys.config import DEFAULTS
 from eventsys.extensions import db
 from tests.conftest import csrf_token, login, submit
 from tests.factories import PASSWORD, make_conference, make_user
@@ -96,6 +98,21 @@ def test_password_hash_is_not_the_password(ctx):
     user = make_user("org@example.com")
     db.session.refresh(user)
     assert PASSWORD not in user.password_hash
+
+
+def test_production_hashes_passwords_with_scrypt_and_signs_in_any_stored_method(ctx, client):
+    assert DEFAULTS["PASSWORD_HASH_METHOD"] == "scrypt"
+    ctx.config["PASSWORD_HASH_METHOD"] = DEFAULTS["PASSWORD_HASH_METHOD"]
+    user = make_user("org@example.com")
+    assert user.password_hash.startswith("scrypt:")
+    assert authenticate("org@example.com", PASSWORD) == user
+    # A cheaper method set later: the scrypt hash still signs in, new hashes use the method.
+    ctx.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    assert login(client, "org@example.com", PASSWORD).status_code == 302
+    colleague = make_user("colleague@example.com")
+    assert colleague.password_hash.startswith("pbkdf2:sha256:1000$")
+    assert authenticate("colleague@example.com", PASSWORD) == colleague
+    assert authenticate("colleague@example.com", "wrong-password") is None
 
 
 def test_rate_limit_counts_per_account_so_colleagues_can_still_sign_in(ctx, client):

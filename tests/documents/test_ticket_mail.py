@@ -73,3 +73,14 @@ def test_approval_mail_carries_the_ticket(app, tmp_path):  # noqa: F811
     assert submit(client, page, {}, action=f"{page}/approve").status_code == 302
     (ticket,) = pdfs(last_to(app, email))
     assert "李雷" in pdf_text(ticket.get_content(), tmp_path)
+
+
+def test_no_ticket_attached_when_the_setting_is_off(app):  # noqa: F811
+    app.config["MAIL_TICKET_PDF"] = False
+    _id, email = register(app, name="王敏")
+    message = last_to(app, email)
+    assert pdfs(message) == []
+    for part in ("plain", "html"):
+        assert "电子票已作为 PDF 附在本邮件中" not in message.get_body((part,)).get_content()
+    # The QR code inline is still there.
+    assert [p.get_content_type() for p in message.walk() if p.get_content_maintype() == "image"]

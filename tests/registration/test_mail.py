@@ -49,6 +49,7 @@ def test_registration_mail_over_smtp_in_the_attendees_language(tmp_path, smtp):
         SMTP_URL=f"smtp://127.0.0.1:{controller.port}",
         MAIL_FROM="会务组 <meeting@example.org>",
         EVENTSYS_BASE_URL="https://meeting.example.org",
+        MAIL_TICKET_PDF=True,
     )
     from eventsys.registration.services import register
 

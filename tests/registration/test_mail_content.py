@@ -31,7 +31,9 @@ CATEGORIES = [
 
 @pytest.fixture
 def app(tmp_path):
-    app = build_app("sqlite", tmp_path, EVENTSYS_BASE_URL="https://meeting.example.org")
+    app = build_app(
+        "sqlite", tmp_path, EVENTSYS_BASE_URL="https://meeting.example.org", MAIL_TICKET_PDF=True
+    )
     with app.app_context():
         from eventsys.conferences.jsonio import load_conference
 
