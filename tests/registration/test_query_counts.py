@@ -20,6 +20,9 @@ from tests.factories import applicant, conference_json, make_conference
 API = "/api/v1/conferences/cy-2026/registrations"
 # What the domains read with the conference (extend.Preload) instead of by queries of their own.
 PRELOADED = ("questions", "registration_settings", "forum_choice_settings", "schedule_releases")
+# A registration's statements: the conference with everything it needs, two seat UPDATEs,
+# the registration, its queued e-mail, its history line.
+REGISTRATION_STATEMENTS = ["SELECT", "UPDATE", "UPDATE", "INSERT", "INSERT", "INSERT"]
 
 
 class Statement(str):
@@ -110,14 +113,7 @@ def test_a_registration_through_the_api_sends_six_statements(ctx, client, size):
     # its e-mail in the outbox; the history line. No duplicate query (the unique indexes
     # refuse), no re-read after the commit.
     assert len(sent) == 6, "\n".join(s[:160] for s in sent)
-    assert [s.split()[0] for s in sent] == [
-        "SELECT",
-        "UPDATE",
-        "UPDATE",
-        "INSERT",
-        "INSERT",
-        "INSERT",
-    ]
+    assert [s.split()[0] for s in sent] == REGISTRATION_STATEMENTS
     assert all(f"FROM {table}" in sent[0] for table in PRELOADED)
 
 
@@ -233,12 +229,5 @@ def test_the_pages_that_only_read_send_no_begin_or_rollback_and_writes_stay_atom
         event.remove(db.engine, "before_cursor_execute", note)
     assert [kind for kind, _ in reads] == ["SELECT", "SELECT"]
     assert all(autocommit == postgresql for _, autocommit in reads), reads
-    assert [kind for kind, _ in writes] == [
-        "SELECT",
-        "UPDATE",
-        "UPDATE",
-        "INSERT",
-        "INSERT",
-        "INSERT",
-    ]
+    assert [kind for kind, _ in writes] == REGISTRATION_STATEMENTS
     assert not any(autocommit for _, autocommit in writes), writes
