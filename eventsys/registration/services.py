@@ -287,9 +287,9 @@ def _insert_new(registration: Registration) -> None:
     try:
         registration.id = db.session.execute(_INSERT_REGISTRATION, values).scalar_one()
     except IntegrityError:
-        db.session.rollback()
-        refuse_if_registered(registration.conference_id, values["email_key"], values["phone_key"])
-        raise already_registered_error("email", own=True) from None
+        raise _lost_on_unique_index(
+            [(registration.conference_id, values["email_key"], values["phone_key"])]
+        ) from None
     make_transient_to_detached(registration)
     db.session.add(registration)
 
@@ -302,17 +302,23 @@ def _flush_new(registrations: list[Registration], edited: Registration | None = 
     people = [(r.conference_id, r.email_key, r.phone_key) for r in registrations]
     if edited is not None:
         people.append((edited.conference_id, edited.email_key, edited.phone_key))
-    except_id = edited.id if edited is not None else None
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        if len(people) > 1:
-            _refuse_registered_members(people[0][0], [_Keys(e, p) for _c, e, p in people])
-        elif people:
-            refuse_if_registered(*people[0], except_id=except_id)
-        # The winner was cancelled again meanwhile: still refused, this time round.
-        raise already_registered_error("email", own=except_id is None) from None
+        raise _lost_on_unique_index(people, edited.id if edited is not None else None) from None
+
+
+def _lost_on_unique_index(people: list[tuple], except_id: int | None = None) -> AlreadyRegistered:
+    """After an INSERT or UPDATE that a unique index refused: roll back and refuse the
+    (conference id, e-mail key, phone key) ``people`` as the rule says; the error to raise
+    when the rule finds no one (the winner was cancelled again meanwhile)."""
+    db.session.rollback()
+    if len(people) > 1:
+        _refuse_registered_members(people[0][0], [_Keys(e, p) for _c, e, p in people])
+    elif people:
+        refuse_if_registered(*people[0], except_id=except_id)
+    # The winner was cancelled again meanwhile: still refused, this time round.
+    return already_registered_error("email", own=except_id is None)
 
 
 @dataclass
